@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from flask import Flask
@@ -52,8 +53,22 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     app.after_request(_security_headers)
+    _quiet_request_logging()
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "sv")
     return app
+
+
+class _NoRequestLines(logging.Filter):
+    """Drop the dev server's access lines: they carry the client address (SPEC §8)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "HTTP/" not in record.getMessage()
+
+
+def _quiet_request_logging() -> None:
+    werkzeug_logger = logging.getLogger("werkzeug")
+    if not any(isinstance(f, _NoRequestLines) for f in werkzeug_logger.filters):
+        werkzeug_logger.addFilter(_NoRequestLines())
 
 
 def _security_headers(response: ResponseReturnValue) -> ResponseReturnValue:

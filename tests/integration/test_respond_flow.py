@@ -329,3 +329,23 @@ def test_security_headers_on_respondent_pages(client, db_session):
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert "unsafe-inline" not in headers["Content-Security-Policy"]
     assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_no_client_address_is_logged_for_respondent_requests(app, client, db_session):
+    import logging
+
+    from survey import _NoRequestLines
+
+    setup = make_invited(db_session)
+    client.get(f"/r/{setup.token}")
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '127.0.0.1 - - [x] "GET /r/abc HTTP/1.1" 200 -',
+        None,
+        None,
+    )
+    assert not _NoRequestLines().filter(record)
+    assert any(isinstance(f, _NoRequestLines) for f in logging.getLogger("werkzeug").filters)
