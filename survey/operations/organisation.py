@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.models import Insats, OrgNode
+from survey.models import Insats, OrgNode, OrgNodeName, OrgSuccession
 
 DEFAULT_LEVELS = ("forvaltning", "enhet", "verksamhet")
 
@@ -90,3 +92,111 @@ def leaf_units(node: OrgNode) -> list[OrgNode]:
             found.append(current)
         stack.extend(current.children)
     return sorted(found, key=lambda n: n.id)
+
+
+def rename_node(session: Session, node: OrgNode, new_name: str, effective_on: date) -> None:
+    """Rename a node from `effective_on`; the old name is kept for earlier periods."""
+    new_name = new_name.strip()
+    if not new_name or "/" in new_name:
+        raise ValueError(f"not a valid unit name: {new_name!r}")
+    if new_name == node.name:
+        return
+    session.add(
+        OrgNodeName(node=node, name=node.name, valid_until=effective_on - timedelta(days=1))
+    )
+    node.name = new_name
+    session.flush()
+
+
+def split_node(
+    session: Session,
+    node: OrgNode,
+    parts: list[tuple[str, str | None]],
+    effective_on: date,
+) -> list[OrgNode]:
+    """Split `node` into new siblings (name, insats) from `effective_on`.
+
+    The old node ends the day before; each part records it as predecessor, so last year's
+    figure for a part can be computed from the old node's answers.
+    """
+    if len(parts) < 2:
+        raise ValueError("a split needs at least two parts")
+    successors = []
+    for name, insats_code in parts:
+        successor = OrgNode(
+            name=name.strip(),
+            parent=node.parent,
+            level=node.level,
+            insats_code=insats_code,
+            valid_from=effective_on,
+        )
+        session.add(successor)
+        successors.append(successor)
+    session.flush()
+    for successor in successors:
+        session.add(
+            OrgSuccession(
+                predecessor_id=node.id,
+                successor_id=successor.id,
+                kind="split",
+                effective_on=effective_on,
+            )
+        )
+    node.valid_to = effective_on - timedelta(days=1)
+    session.flush()
+    return successors
+
+
+def merge_nodes(
+    session: Session,
+    nodes: list[OrgNode],
+    name: str,
+    effective_on: date,
+    *,
+    insats_code: str | None = None,
+) -> OrgNode:
+    """Merge `nodes` into one new node (under the first one's parent) from `effective_on`."""
+    if len(nodes) < 2:
+        raise ValueError("a merge needs at least two units")
+    merged = OrgNode(
+        name=name.strip(),
+        parent=nodes[0].parent,
+        level=nodes[0].level,
+        insats_code=insats_code if insats_code is not None else nodes[0].insats_code,
+        valid_from=effective_on,
+    )
+    session.add(merged)
+    session.flush()
+    for node in nodes:
+        session.add(
+            OrgSuccession(
+                predecessor_id=node.id,
+                successor_id=merged.id,
+                kind="merge",
+                effective_on=effective_on,
+            )
+        )
+        node.valid_to = effective_on - timedelta(days=1)
+    session.flush()
+    return merged
+
+
+def predecessor_ids(session: Session, node_id: int) -> set[int]:
+    """Every node that `node_id` descends from through splits and merges (not itself)."""
+    found: set[int] = set()
+    frontier = {node_id}
+    while frontier:
+        rows = session.scalars(
+            select(OrgSuccession.predecessor_id).where(OrgSuccession.successor_id.in_(frontier))
+        ).all()
+        frontier = set(rows) - found - {node_id}
+        found |= frontier
+    return found
+
+
+def name_on(node: OrgNode, day: date) -> str:
+    """The name `node` carried on `day` (renames keep their history)."""
+    for former in node.former_names:  # ordered by valid_until
+        if day <= former.valid_until:
+            return former.name
+    return node.name
