@@ -9,6 +9,7 @@ from flask import Flask
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
+from survey.database import configure_engine
 from survey.errors import register_error_handlers
 from survey.extensions import babel, csrf, db, limiter, migrate
 from survey.i18n import select_locale
@@ -36,6 +37,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["survey.settings"] = settings
 
     db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     babel.init_app(
         app,

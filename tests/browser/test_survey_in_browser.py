@@ -37,11 +37,13 @@ def press(page: Page, key: str) -> None:
 
 
 def short_code(db_session, setup) -> str:
-    return format_code(db_session.get(Invitation, setup.invitation.invitation_id).short_code)
+    code = db_session.get(Invitation, setup.invitation.invitation_id).short_code
+    db_session.rollback()  # end the read, so this test holds no snapshot while the app writes
+    return format_code(code)
 
 
 def responses(db_session) -> int:
-    db_session.expire_all()
+    db_session.rollback()  # a fresh snapshot: see what the server committed
     return db_session.scalar(select(func.count()).select_from(SurveyResponse))
 
 

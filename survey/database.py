@@ -1,0 +1,35 @@
+"""Engine settings per database.
+
+SQLite (the embedded default) gets WAL (readers never block the writer), a generous busy
+timeout, and `BEGIN IMMEDIATE` for POST requests: a request that reads and then writes
+(record an answer, submit) takes the write lock up front, so two tabs or a double tap wait
+for each other instead of failing with "database is locked" half-way. Reads stay deferred,
+so a long report never holds up an answer. PostgreSQL needs nothing: conditional UPDATEs
+take row locks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context, request
+from sqlalchemy import Engine, event
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN, instead of pysqlite's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        writes = has_request_context() and request.method == "POST"
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
