@@ -85,6 +85,8 @@
     button.setAttribute("aria-disabled", "true");
     var label = button.querySelector("span");
     if (label) { label.textContent = message; }
+    // Keep the accessible name equal to what is shown (WCAG 2.5.3, label in name).
+    button.setAttribute("aria-label", message);
     status(message);
   }
 

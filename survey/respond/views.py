@@ -95,8 +95,9 @@ def question(token: str, code: str) -> ResponseReturnValue:
 @bp.post("/r/<token>/q/<code>")
 def answer(token: str, code: str) -> ResponseReturnValue:
     invitation = responses.open_invitation(db.session, token, local_today())
-    page = question_view(db.session, invitation, code)
-    form = FreeTextForm() if page.kind == "free_text" else AnswerForm()
+    question = responses.bank_for(invitation).find(code)
+    is_free_text = question is not None and question.kind == "free_text"
+    form = FreeTextForm() if is_free_text else AnswerForm()
     if not form.validate_on_submit():
         raise InvalidAnswer
     choice = form.answer.data
@@ -105,8 +106,8 @@ def answer(token: str, code: str) -> ResponseReturnValue:
         token=token,
         question_code=code,
         today=local_today(),
-        value=None if choice == SKIP or page.kind == "free_text" else choice,
-        text=None if choice == SKIP else getattr(form, "text", None) and form.text.data,
+        value=None if choice == SKIP or is_free_text else choice,
+        text=form.text.data if is_free_text and choice != SKIP else None,  # type: ignore[attr-defined]
     )
     db.session.commit()
     target = next_step(
