@@ -132,18 +132,7 @@ def split_node(
         )
         session.add(successor)
         successors.append(successor)
-    session.flush()
-    for successor in successors:
-        session.add(
-            OrgSuccession(
-                predecessor_id=node.id,
-                successor_id=successor.id,
-                kind="split",
-                effective_on=effective_on,
-            )
-        )
-    node.valid_to = effective_on - timedelta(days=1)
-    session.flush()
+    _record_succession(session, [node], successors, "split", effective_on)
     return successors
 
 
@@ -166,19 +155,31 @@ def merge_nodes(
         valid_from=effective_on,
     )
     session.add(merged)
-    session.flush()
-    for node in nodes:
-        session.add(
-            OrgSuccession(
-                predecessor_id=node.id,
-                successor_id=merged.id,
-                kind="merge",
-                effective_on=effective_on,
-            )
-        )
-        node.valid_to = effective_on - timedelta(days=1)
-    session.flush()
+    _record_succession(session, nodes, [merged], "merge", effective_on)
     return merged
+
+
+def _record_succession(
+    session: Session,
+    predecessors: list[OrgNode],
+    successors: list[OrgNode],
+    kind: str,
+    effective_on: date,
+) -> None:
+    """Link every predecessor to every successor; predecessors end the day before."""
+    session.flush()
+    for predecessor in predecessors:
+        for successor in successors:
+            session.add(
+                OrgSuccession(
+                    predecessor_id=predecessor.id,
+                    successor_id=successor.id,
+                    kind=kind,
+                    effective_on=effective_on,
+                )
+            )
+        predecessor.valid_to = effective_on - timedelta(days=1)
+    session.flush()
 
 
 def predecessor_ids(session: Session, node_id: int) -> set[int]:
