@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, inspect, select
 
+from survey import _NoRequestLines
 from survey.clock import local_today
 from survey.domain.question_banks import load_bank
 from survey.models import Answer, DraftAnswer, FreeTextComment, Invitation, SurveyResponse
@@ -332,10 +335,6 @@ def test_security_headers_on_respondent_pages(client, db_session):
 
 
 def test_no_client_address_is_logged_for_respondent_requests(app, client, db_session):
-    import logging
-
-    from survey import _NoRequestLines
-
     setup = make_invited(db_session)
     client.get(f"/r/{setup.token}")
     record = logging.LogRecord(
@@ -353,8 +352,6 @@ def test_no_client_address_is_logged_for_respondent_requests(app, client, db_ses
 
 def test_simultaneous_submits_and_answers_count_once(app, db_session):
     """Eight devices tapping at once: one response, every answer kept, no server error."""
-    from concurrent.futures import ThreadPoolExecutor
-
     setup = make_invited(db_session)
 
     def tap(index: int) -> int:
