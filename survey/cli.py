@@ -126,7 +126,12 @@ def _answer_all(session, token, rng, today) -> None:  # type: ignore[no-untyped-
             else:
                 value = rng.choices(options, DEMO_WEIGHTS[len(options)])[0]
         code = responses.record_answer(
-            session, token=token, question_code=code, value=value, text=text, today=today
+            session,
+            invitation=invitation,
+            question_code=code,
+            value=value,
+            text=text,
+            today=today,
         )
 
 

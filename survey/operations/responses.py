@@ -135,7 +135,7 @@ def _upsert_draft(
 def record_answer(
     session: Session,
     *,
-    token: str,
+    invitation: Invitation,
     question_code: str,
     value: str | None,
     today: date,
@@ -145,10 +145,10 @@ def record_answer(
 
     Idempotent: the same answer again changes nothing; another value replaces the earlier
     one. Returns None after the last question (the caller shows the review page).
-    Raises UnknownToken, AlreadySubmitted, RoundClosed, RoundNotOpen, UnknownQuestion,
-    InvalidAnswer.
+    The caller has found the invitation (usually with open_invitation); it is checked again
+    here. Raises AlreadySubmitted, RoundClosed, RoundNotOpen, UnknownQuestion, InvalidAnswer.
     """
-    invitation = open_invitation(session, token, today)
+    require_answerable(invitation, today)
     bank = bank_for(invitation)
     answers = draft_values(session, invitation)
     steps = survey_flow.survey_steps(bank, flow_choices(invitation), answers)

@@ -103,7 +103,7 @@ def answer(token: str, code: str) -> ResponseReturnValue:
     choice = form.answer.data
     next_code = responses.record_answer(
         db.session,
-        token=token,
+        invitation=invitation,
         question_code=code,
         today=local_today(),
         value=None if choice == SKIP or is_free_text else choice,
