@@ -29,7 +29,7 @@ i18n-extract:  ## Re-extract translatable strings into translations/messages.pot
 		-o $(POT) .
 
 i18n-update: i18n-extract  ## Merge new strings into every .po file
-	$(VENV)/bin/pybabel update -i $(POT) -d translations --no-wrap --omit-header --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i $(POT) -d translations --no-wrap --no-fuzzy-matching
 
 i18n-compile:  ## Build .mo files (not committed)
 	$(VENV)/bin/pybabel compile -d translations --statistics

@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from survey.database import configure_engine
 from survey.errors import register_error_handlers
 from survey.extensions import babel, csrf, db, limiter, migrate
-from survey.i18n import select_locale
+from survey.i18n import language_url, select_locale
 from survey.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.after_request(_security_headers)
     _quiet_request_logging()
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "sv")
+    app.jinja_env.globals["language_url"] = language_url
     return app
 
 

@@ -16,6 +16,7 @@ from survey.models import Invitation, Round
 from survey.operations import responses
 from survey.operations.organisation import ensure_builtin_insatser, ensure_node_path
 from survey.operations.rounds import close_round, create_round
+from survey.queries.respondent import load_respondent
 
 DEMO_ORG = "Hägersten-Älvsjö stadsdelsförvaltning (demo)"
 DEMO_UNITS = {
@@ -97,15 +98,15 @@ def _demo_invitations_and_answers(session, round_, nodes, per_unit, rng, today) 
             if index < 3 or rng.random() > 0.6:
                 continue
             _answer_all(session, issued.token, rng, today)
-            responses.submit_response(session, token=issued.token, today=today)
+            respondent = load_respondent(session, issued.token)
+            responses.submit_response(session, respondent, today=today, commit=session.flush)
 
 
 def _answer_all(session, token, rng, today) -> None:  # type: ignore[no-untyped-def]
-    invitation = responses.open_invitation(session, token, today)
-    bank = responses.bank_for(invitation)
-    code: str | None = bank.questions[0].code
+    respondent = responses.open_respondent(session, token, today)
+    code: str | None = respondent.path.steps[0].code
     while code is not None:
-        question = bank.find(code)
+        question = respondent.path.find(code)
         assert question is not None  # noqa: S101
         value: str | None
         text = None
@@ -125,14 +126,11 @@ def _answer_all(session, token, rng, today) -> None:  # type: ignore[no-untyped-
                 value = None
             else:
                 value = rng.choices(options, DEMO_WEIGHTS[len(options)])[0]
-        code = responses.record_answer(
-            session,
-            invitation=invitation,
-            question_code=code,
-            value=value,
-            text=text,
-            today=today,
+        responses.record_answer(
+            session, respondent, question_code=code, value=value, text=text, today=today
         )
+        respondent = responses.open_respondent(session, token, today)
+        code = respondent.path.next_code(code)
 
 
 def _print_demo_codes(session) -> None:  # type: ignore[no-untyped-def]

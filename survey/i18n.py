@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import current_app, request, session, url_for
+from werkzeug.exceptions import HTTPException
 
 SUPPORTED_LOCALES = ("sv", "en")
 DEFAULT_LOCALE = "sv"
@@ -22,3 +23,33 @@ def select_locale() -> str:
     if remembered in SUPPORTED_LOCALES:
         return str(remembered)
     return DEFAULT_LOCALE
+
+
+def language_url(lang: str) -> str:
+    """The link that shows the current page in `lang`.
+
+    The same address with ?lang= when it can be fetched with GET; a page rendered by a POST
+    (a code that did not work, a refused form) links to the page the form was on instead,
+    so the link never answers 405.
+    """
+    args = {key: value for key, value in request.args.items() if key != "lang"}
+    args["lang"] = lang
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        endpoint, values = adapter.match(request.path, method="GET")
+    except HTTPException:
+        token = (request.view_args or {}).get("token")
+        fallback = _GET_PAGE_FOR.get(request.endpoint or "")
+        if token and fallback:
+            endpoint, values = fallback, {"token": token}
+        else:
+            endpoint, values = "respond.enter_code", {}
+        args = {"lang": lang}
+    return url_for(endpoint, **values, **args)
+
+
+#: POST-only endpoints and the page a person was on when they sent the form.
+_GET_PAGE_FOR = {
+    "respond.submit": "respond.review",
+    "respond.read_aloud_used": "respond.start",
+}

@@ -73,8 +73,22 @@ def previous_code(steps: Sequence[Question], code: str) -> str | None:
 
 
 def position(steps: Sequence[Question], code: str) -> tuple[int, int]:
-    """(number, total) for "Fråga 3 av 12"; numbers start at 1."""
-    return step_codes(steps).index(code) + 1, len(steps)
+    """(number, total) for "Fråga 3 av 12"; numbers start at 1.
+
+    A follow-up question (shown only after a certain answer, like "Vem hjälpte dig?") shares
+    the number of the question it follows and is not counted in the total, so the total
+    never changes when a follow-up appears or disappears ("Fråga 16 av 17" stays "av 17").
+    """
+    number = 0
+    found = 0
+    for question in steps:
+        if question.shown_if is None:
+            number += 1
+        if question.code == code:
+            found = max(number, 1)
+    if not found:
+        raise ValueError(code)
+    return found, sum(1 for question in steps if question.shown_if is None)
 
 
 def relevant_answers(
@@ -83,3 +97,51 @@ def relevant_answers(
     """The answers that still belong to the path (a changed answer can hide a later question)."""
     codes = set(step_codes(steps))
     return {code: value for code, value in answers.items() if code in codes}
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyPath:
+    """One person's way through the survey, computed once from their answers so far.
+
+    Views and operations ask this object instead of recomputing the steps, so one request
+    computes the path once (and once more only after it has changed an answer).
+    """
+
+    bank: QuestionBank
+    choices: FlowChoices
+    answers: Mapping[str, str | None]
+    steps: tuple[Question, ...]
+
+    @classmethod
+    def plan(
+        cls, bank: QuestionBank, choices: FlowChoices, answers: Mapping[str, str | None]
+    ) -> SurveyPath:
+        frozen = dict(answers)
+        return cls(bank, choices, frozen, tuple(survey_steps(bank, choices, frozen)))
+
+    def with_answer(self, code: str, value: str | None) -> SurveyPath:
+        """The path after `code` was answered with `value` (None: skipped)."""
+        return SurveyPath.plan(self.bank, self.choices, {**self.answers, code: value})
+
+    def find(self, code: str) -> Question | None:
+        """The question `code` if it is on this person's path."""
+        return next((question for question in self.steps if question.code == code), None)
+
+    @property
+    def total(self) -> int:
+        return sum(1 for question in self.steps if question.shown_if is None)
+
+    def first_unanswered(self) -> str | None:
+        return first_unanswered(self.steps, self.answers)
+
+    def next_code(self, code: str) -> str | None:
+        return next_code(self.steps, code)
+
+    def previous_code(self, code: str) -> str | None:
+        return previous_code(self.steps, code)
+
+    def position(self, code: str) -> tuple[int, int]:
+        return position(self.steps, code)
+
+    def relevant_answers(self) -> dict[str, str | None]:
+        return relevant_answers(self.steps, self.answers)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.models.base import Model
@@ -49,6 +50,9 @@ class Invitation(Model):
     with_pictures: Mapped[bool] = mapped_column(default=True)
     large_text: Mapped[bool] = mapped_column(default=False)
     used_read_aloud: Mapped[bool] = mapped_column(default=False)
+    #: Set only while a submission is half-way: the id the response gets (or got). Cleared
+    #: when the submission completes, so no link survives. See operations/responses.py.
+    pending_response_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
     round_: Mapped[Round] = relationship()
     unit: Mapped[OrgNode] = relationship(foreign_keys=[org_node_id])

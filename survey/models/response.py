@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.models.base import Model
@@ -14,7 +14,11 @@ class SurveyResponse(Model):
     """One person's submitted answers in one round.
 
     Deliberately holds no reference to the invitation, a random id, and only the ISO week of
-    submission (a finer time could be matched against an invitation's visit).
+    submission (a finer time could be matched against an invitation's visit). No channel
+    either: with beställare it would single people out in small units. It is written in a
+    transaction of its own, apart from the one that marks the invitation answered
+    (operations/responses.py), and on SQLite the table has no rowid, so neither a
+    transaction id nor a storage order joins it to the invitation.
     """
 
     __tablename__ = "survey_response"
@@ -24,7 +28,7 @@ class SurveyResponse(Model):
             "answered_by IS NULL OR answered_by IN ('sjalv', 'med_hjalp', 'annan')",
             name="answered_by",
         ),
-        CheckConstraint("channel IN ('letter', 'email', 'kiosk', 'paper', 'link')", name="channel"),
+        {"sqlite_with_rowid": False},
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -36,7 +40,6 @@ class SurveyResponse(Model):
     answered_by: Mapped[str | None] = mapped_column(String(10))
     #: After "med_hjalp": "personal_har", "annan_personal", "kand", "annan".
     helper: Mapped[str | None] = mapped_column(String(16))
-    channel: Mapped[str] = mapped_column(String(8))
     with_pictures: Mapped[bool] = mapped_column(default=True)
     large_text: Mapped[bool] = mapped_column(default=False)
     used_read_aloud: Mapped[bool] = mapped_column(default=False)
@@ -54,14 +57,15 @@ class SurveyResponse(Model):
 
 
 class Answer(Model):
-    __tablename__ = "answer"
-    __table_args__ = (UniqueConstraint("survey_response_id", "question_code"),)
+    """One answer of a response. Keyed by (response, question): no serial id to order by."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    __tablename__ = "answer"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
     survey_response_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("survey_response.id", ondelete="CASCADE"), index=True
+        ForeignKey("survey_response.id", ondelete="CASCADE"), primary_key=True
     )
-    question_code: Mapped[str] = mapped_column(String(32), index=True)
+    question_code: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
     #: An option code of the question's scale, or "vet_inte". Skipped questions have no row.
     value: Mapped[str] = mapped_column(String(32))
 
@@ -75,6 +79,7 @@ class FreeTextComment(Model):
     """Free text ("Vill du säga något mer?"). Shown to managers only after review."""
 
     __tablename__ = "free_text_comment"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     survey_response_id: Mapped[uuid.UUID] = mapped_column(

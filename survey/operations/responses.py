@@ -1,113 +1,125 @@
-"""The respondent's actions: start, answer, submit; and closing a round's open drafts.
+"""The respondent's actions: start, answer, submit; and completing interrupted submissions.
 
 Every action is idempotent. Answers are kept as drafts keyed to the invitation (unique per
-question, so a re-posted answer is an update); submit turns them into an anonymous
-SurveyResponse in one conditional UPDATE that only one request can win, and deletes the
-drafts, so nothing links the answers back to the invitation.
+question, so a re-posted answer is an update).
+
+Submitting is three steps, each its own transaction, so that the response is never written
+in the transaction that marks the invitation answered (on PostgreSQL that transaction's id,
+`xmin`, would join the two rows):
+
+1. `claim_submission` (invitation side): one conditional UPDATE marks the invitation
+   submitted and gives it `pending_response_id`, a fresh random UUID. Only one request can
+   win it; from then on no answer is accepted.
+2. `write_response` (response side): reads the drafts and the invitation and inserts the
+   anonymous response with that UUID as its id. It writes nothing on the invitation side.
+3. `finish_submission` (invitation side): deletes the drafts, resets the presentation
+   choices and clears `pending_response_id`. Now nothing links the two.
+
+A crash between the steps loses nothing and doubles nothing: after step 1 the drafts are
+still there and the pending id says which response to write; step 2 inserts with that id and
+does nothing if it exists; `complete_pending_submissions` (called on a retried submit and
+at round close) finishes whatever was interrupted. The edge commits between the steps.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey.domain import survey_flow
-from survey.domain.question_banks import Question, QuestionBank, load_bank
-from survey.errors import (
+from survey.domain.question_banks import Question, load_bank
+from survey.domain.refusals import (
     AlreadySubmitted,
     InvalidAnswer,
     RoundClosed,
     RoundNotOpen,
+    TextTooLong,
     UnknownQuestion,
 )
-from survey.models import Answer, DraftAnswer, FreeTextComment, Invitation, SurveyResponse
-from survey.queries.invitations import get_invitation_by_token
+from survey.models import Answer, DraftAnswer, FreeTextComment, Invitation, Round, SurveyResponse
+from survey.queries.respondent import Respondent, RoundInfo, load_respondent
 
 MAX_FREE_TEXT = 2000
+# Control characters (NUL and the rest of C0/C1), kept out of the database: PostgreSQL
+# refuses NUL in text, and none of them belongs in what a person wrote.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def bank_for(invitation: Invitation) -> QuestionBank:
-    return load_bank(invitation.round_.survey_type, invitation.round_.bank_version)
-
-
-def flow_choices(invitation: Invitation) -> survey_flow.FlowChoices:
-    round_ = invitation.round_
-    return survey_flow.FlowChoices(
-        ask_gender=round_.always_ask_gender or invitation.gender is None,
-        ask_free_text=round_.ask_free_text,
-    )
-
-
-def draft_values(session: Session, invitation: Invitation) -> dict[str, str | None]:
-    rows = session.execute(
-        select(DraftAnswer.question_code, DraftAnswer.value).where(
-            DraftAnswer.invitation_id == invitation.id
-        )
-    )
-    return dict(rows.all())
-
-
-def draft_text(session: Session, invitation: Invitation, code: str) -> str | None:
-    return session.scalar(
-        select(DraftAnswer.text).where(
-            DraftAnswer.invitation_id == invitation.id, DraftAnswer.question_code == code
-        )
-    )
-
-
-def open_invitation(session: Session, token: str, today: date) -> Invitation:
-    """The invitation behind `token`, if it may still answer.
-
-    Raises UnknownToken, AlreadySubmitted, RoundClosed or RoundNotOpen.
-    """
-    invitation = get_invitation_by_token(session, token)
-    require_answerable(invitation, today)
-    return invitation
-
-
-def require_answerable(invitation: Invitation, today: date) -> None:
-    if invitation.status == "submitted":
+def require_answerable(round_: RoundInfo, status: str, today: date) -> None:
+    """Raises AlreadySubmitted, RoundClosed or RoundNotOpen."""
+    if status == "submitted":
         raise AlreadySubmitted
-    round_ = invitation.round_
     if round_.is_closed or today > round_.closes_on:
         raise RoundClosed
     if today < round_.opens_on:
         raise RoundNotOpen
 
 
+def open_respondent(session: Session, token: str, today: date) -> Respondent:
+    """The respondent behind `token`, if they may still answer.
+
+    Raises UnknownToken, AlreadySubmitted, RoundClosed or RoundNotOpen.
+    """
+    respondent = load_respondent(session, token)
+    require_answerable(respondent.round, respondent.status, today)
+    return respondent
+
+
+def clean_free_text(text: str | None) -> str:
+    """What a person wrote, as stored: line breaks as "\\n", no control characters, trimmed.
+
+    Browsers count a line break as one character for `maxlength` but send it as CRLF, so the
+    length is checked after this normalisation.
+    """
+    normalised = unicodedata.normalize(
+        "NFC", (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    )
+    return _CONTROL.sub("", normalised).strip()
+
+
 def set_presentation(
-    session: Session, *, token: str, today: date, with_pictures: bool, large_text: bool
-) -> Invitation:
+    session: Session, respondent: Respondent, *, today: date, with_pictures: bool, large_text: bool
+) -> None:
     """Store the presentation chosen on the start page (kept with the response as its level)."""
-    invitation = open_invitation(session, token, today)
-    invitation.with_pictures = with_pictures
-    invitation.large_text = large_text
+    require_answerable(respondent.round, respondent.status, today)
+    session.execute(
+        update(Invitation)
+        .where(Invitation.id == respondent.invitation_id, Invitation.status != "submitted")
+        .values(with_pictures=with_pictures, large_text=large_text)
+    )
     session.flush()
-    return invitation
 
 
-def mark_read_aloud_used(session: Session, *, token: str, today: date) -> None:
+def mark_read_aloud_used(session: Session, respondent: Respondent, *, today: date) -> None:
     """Note that "Lyssna" was used; stored with the response like the national survey's level."""
-    invitation = open_invitation(session, token, today)
-    invitation.used_read_aloud = True
+    require_answerable(respondent.round, respondent.status, today)
+    session.execute(
+        update(Invitation)
+        .where(Invitation.id == respondent.invitation_id, Invitation.status != "submitted")
+        .values(used_read_aloud=True)
+    )
     session.flush()
 
 
-def _claim_for_answering(session: Session, invitation: Invitation) -> None:
+def _claim_for_answering(session: Session, invitation_id: int) -> None:
     # The conditional UPDATE takes the invitation's row lock, so an answer and a submit on
     # the same invitation are serialised: an answer can never land after the submit.
     claimed = session.execute(
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.status != "submitted")
+        .where(Invitation.id == invitation_id, Invitation.status != "submitted")
         .values(status="started")
-        .execution_options(synchronize_session=False)
     )
     if claimed.rowcount == 0:  # type: ignore[attr-defined]
         raise AlreadySubmitted
-    invitation.status = "started"
 
 
 def _validated_value(question: Question, value: str | None) -> str | None:
@@ -134,104 +146,215 @@ def _upsert_draft(
 
 def record_answer(
     session: Session,
+    respondent: Respondent,
     *,
-    invitation: Invitation,
     question_code: str,
     value: str | None,
     today: date,
     text: str | None = None,
-) -> str | None:
-    """Store one answer (None = "Hoppa över") and return the next question's code.
+) -> survey_flow.SurveyPath:
+    """Store one answer (None = "Hoppa över") and return the person's path after it.
 
     Idempotent: the same answer again changes nothing; another value replaces the earlier
-    one. Returns None after the last question (the caller shows the review page).
-    The caller has found the invitation (usually with open_invitation); it is checked again
-    here. Raises AlreadySubmitted, RoundClosed, RoundNotOpen, UnknownQuestion, InvalidAnswer.
+    one. Raises AlreadySubmitted, RoundClosed, RoundNotOpen, UnknownQuestion, InvalidAnswer,
+    TextTooLong.
     """
-    require_answerable(invitation, today)
-    bank = bank_for(invitation)
-    answers = draft_values(session, invitation)
-    steps = survey_flow.survey_steps(bank, flow_choices(invitation), answers)
-    question = next((q for q in steps if q.code == question_code), None)
+    require_answerable(respondent.round, respondent.status, today)
+    question = respondent.path.find(question_code)
     if question is None:
         raise UnknownQuestion
     if question.kind == "free_text":
-        cleaned = (text or "").strip()
+        cleaned = clean_free_text(text)
         if len(cleaned) > MAX_FREE_TEXT:
-            raise InvalidAnswer
+            raise TextTooLong(MAX_FREE_TEXT)
         stored_value, stored_text = ("text" if cleaned else None), (cleaned or None)
     else:
         stored_value, stored_text = _validated_value(question, value), None
-    _claim_for_answering(session, invitation)
-    _upsert_draft(session, invitation.id, question_code, stored_value, stored_text)
+    _claim_for_answering(session, respondent.invitation_id)
+    _upsert_draft(session, respondent.invitation_id, question_code, stored_value, stored_text)
     session.flush()
-    answers[question_code] = stored_value
-    steps = survey_flow.survey_steps(bank, flow_choices(invitation), answers)
-    return survey_flow.next_code(steps, question_code)
+    return respondent.path.with_answer(question_code, stored_value)
 
 
-def submit_response(session: Session, *, token: str, today: date, auto: bool = False) -> bool:
-    """Turn the drafts into an anonymous response. True if this call submitted.
-
-    Idempotent: a second submit (double click, second tab, replay) returns False and adds
-    nothing. The response gets a random id and only the ISO week; the drafts are deleted.
-    """
-    invitation = get_invitation_by_token(session, token)
-    if invitation.status == "submitted":
-        return False
-    if not auto:
-        require_answerable(invitation, today)
-    return submit_invitation(session, invitation, today, auto=auto)
+# --- submitting -------------------------------------------------------------------------
 
 
-def submit_invitation(session: Session, invitation: Invitation, today: date, *, auto: bool) -> bool:
+@dataclass(frozen=True, slots=True)
+class PendingSubmission:
+    invitation_id: int
+    response_id: uuid.UUID
+    auto: bool
+
+
+def claim_submission(
+    session: Session, invitation_id: int, *, auto: bool = False
+) -> PendingSubmission | None:
+    """Step 1 (invitation side): mark the invitation submitted. None if it already was."""
+    response_id = uuid.uuid4()
     won = session.execute(
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.status != "submitted")
-        .values(status="submitted")
-        .execution_options(synchronize_session=False)
+        .where(Invitation.id == invitation_id, Invitation.status != "submitted")
+        .values(status="submitted", pending_response_id=response_id)
     )
+    session.flush()
     if won.rowcount == 0:  # type: ignore[attr-defined]
-        return False
-    invitation.status = "submitted"
-    bank = bank_for(invitation)
-    answers = draft_values(session, invitation)
-    steps = survey_flow.survey_steps(bank, flow_choices(invitation), answers)
-    answers = survey_flow.relevant_answers(steps, answers)
+        return None
+    return PendingSubmission(invitation_id, response_id, auto)
 
-    gender = answers.get(survey_flow.GENDER) or invitation.gender or "okand"
-    answered_by = answers.get(survey_flow.ANSWERED_BY)
+
+def _iso_week(today: date) -> str:
     year, week, _ = today.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def write_response(session: Session, pending: PendingSubmission, today: date) -> bool:
+    """Step 2 (response side): insert the anonymous response. False if it was already written.
+
+    Reads the invitation and its drafts; writes only response-side rows.
+    """
+    if session.get(SurveyResponse, pending.response_id) is not None:
+        return False
+    invitation = session.execute(
+        select(
+            Invitation.round_id,
+            Invitation.org_node_id,
+            Invitation.bestallare_node_id,
+            Invitation.gender,
+            Invitation.with_pictures,
+            Invitation.large_text,
+            Invitation.used_read_aloud,
+            Round.survey_type,
+            Round.bank_version,
+            Round.always_ask_gender,
+            Round.ask_free_text,
+        )
+        .join(Round, Round.id == Invitation.round_id)
+        .where(Invitation.id == pending.invitation_id)
+    ).one()
+    drafts = session.execute(
+        select(DraftAnswer.question_code, DraftAnswer.value, DraftAnswer.text).where(
+            DraftAnswer.invitation_id == pending.invitation_id
+        )
+    ).all()
+    bank = load_bank(invitation.survey_type, invitation.bank_version)
+    choices = survey_flow.FlowChoices(
+        ask_gender=invitation.always_ask_gender or invitation.gender is None,
+        ask_free_text=invitation.ask_free_text,
+    )
+    path = survey_flow.SurveyPath.plan(bank, choices, {d.question_code: d.value for d in drafts})
+    answers = path.relevant_answers()
+    answered_by = answers.get(survey_flow.ANSWERED_BY)
     response = SurveyResponse(
+        id=pending.response_id,
         round_id=invitation.round_id,
         org_node_id=invitation.org_node_id,
         bestallare_node_id=invitation.bestallare_node_id,
-        gender=gender,
+        gender=answers.get(survey_flow.GENDER) or invitation.gender or "okand",
         answered_by=answered_by,
         helper=answers.get(survey_flow.HELPER) if answered_by == "med_hjalp" else None,
-        channel=invitation.channel,
         with_pictures=invitation.with_pictures,
         large_text=invitation.large_text,
         used_read_aloud=invitation.used_read_aloud,
-        auto_submitted=auto,
-        submitted_week=f"{year}-W{week:02d}",
+        auto_submitted=pending.auto,
+        submitted_week=_iso_week(today),
     )
-    rated = {q.code for q in bank.questions}
+    rated = {question.code for question in bank.questions}
     response.answers = [
         Answer(question_code=code, value=value)
         for code, value in answers.items()
         if code in rated and value is not None
     ]
-    session.add(response)
-    session.flush()
-    if answers.get(survey_flow.FREE_TEXT):
-        comment = draft_text(session, invitation, survey_flow.FREE_TEXT)
-        if comment:
-            session.add(FreeTextComment(survey_response_id=response.id, text=comment))
-    session.execute(delete(DraftAnswer).where(DraftAnswer.invitation_id == invitation.id))
+    comment = next(
+        (d.text for d in drafts if d.question_code == survey_flow.FREE_TEXT and d.text), None
+    )
+    try:
+        # A savepoint: two requests completing the same interrupted submission race on the
+        # primary key; the loser finds the response written and adds nothing.
+        with session.begin_nested():
+            session.add(response)
+            session.flush()
+            if comment and answers.get(survey_flow.FREE_TEXT):
+                session.add(FreeTextComment(survey_response_id=response.id, text=comment))
+                session.flush()
+    except IntegrityError:
+        if session.get(SurveyResponse, pending.response_id) is None:
+            raise
+        return False
+    return True
+
+
+def finish_submission(session: Session, pending: PendingSubmission) -> None:
+    """Step 3 (invitation side): drop the drafts and the pending id; nothing links any more."""
+    session.execute(delete(DraftAnswer).where(DraftAnswer.invitation_id == pending.invitation_id))
     # The presentation choices now live on the response; reset them so the invitation row
     # keeps nothing that could be matched against it.
-    invitation.with_pictures, invitation.large_text, invitation.used_read_aloud = True, False, False
-    session.expire(invitation, ["draft_answers"])
+    session.execute(
+        update(Invitation)
+        .where(Invitation.id == pending.invitation_id)
+        .values(
+            pending_response_id=None, with_pictures=True, large_text=False, used_read_aloud=False
+        )
+    )
     session.flush()
+
+
+def submit_response(
+    session: Session,
+    respondent: Respondent,
+    *,
+    today: date,
+    commit: Callable[[], None],
+) -> bool:
+    """Turn the drafts into an anonymous response. True if this call submitted.
+
+    `commit` is the edge's commit, called after each of the three steps (module docstring).
+    Idempotent: a second submit (double click, second tab, replay) adds nothing; it
+    completes a submission that an earlier request left half-way.
+    """
+    if respondent.status == "submitted":
+        complete_pending_submissions(
+            session, today, commit=commit, invitation_id=respondent.invitation_id
+        )
+        return False
+    require_answerable(respondent.round, respondent.status, today)
+    pending = claim_submission(session, respondent.invitation_id)
+    commit()
+    if pending is None:
+        complete_pending_submissions(
+            session, today, commit=commit, invitation_id=respondent.invitation_id
+        )
+        return False
+    write_response(session, pending, today)
+    commit()
+    finish_submission(session, pending)
+    commit()
     return True
+
+
+def complete_pending_submissions(
+    session: Session,
+    today: date,
+    *,
+    commit: Callable[[], None],
+    invitation_id: int | None = None,
+    round_id: int | None = None,
+) -> int:
+    """Finish submissions interrupted between their steps. Returns how many were finished."""
+    query = select(Invitation.id, Invitation.pending_response_id).where(
+        Invitation.pending_response_id.is_not(None)
+    )
+    if invitation_id is not None:
+        query = query.where(Invitation.id == invitation_id)
+    if round_id is not None:
+        query = query.where(Invitation.round_id == round_id)
+    finished = 0
+    for found_id, response_id in session.execute(query).all():
+        pending = PendingSubmission(found_id, response_id, auto=False)
+        written = session.scalar(select(exists().where(SurveyResponse.id == response_id)))
+        if not written:
+            write_response(session, pending, today)
+            commit()
+        finish_submission(session, pending)
+        commit()
+        finished += 1
+    return finished

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import delete, exists, select, text, update
 from sqlalchemy.orm import Session
 
 from survey.domain.question_banks import latest_version
 from survey.models import DraftAnswer, Invitation, OrgNode, Round
-from survey.operations.responses import submit_invitation
+from survey.operations.responses import (
+    claim_submission,
+    complete_pending_submissions,
+    finish_submission,
+    write_response,
+)
 
 
 def create_round(
@@ -46,24 +51,55 @@ def create_round(
 
 
 def close_round(session: Session, round_: Round, today: date) -> int:
-    """Close a round: submit every started response that has an answer, drop empty drafts,
-    delete contact data. Returns how many responses were submitted automatically. Idempotent.
+    """Close a round: submit every started response that has an answer, drop the drafts,
+    delete contact data, and rewrite every invitation row of the round so that no submit
+    order survives in storage. Returns how many responses were submitted automatically.
+
+    All in the caller's one transaction: on PostgreSQL every invitation row of the round
+    then carries the same transaction id (`xmin`), and the table is re-clustered by id, so
+    neither transaction ids nor physical row order tell in which order people submitted.
+    The automatically submitted responses share that transaction id with every invitation
+    of the round, which singles out none of them. Idempotent.
     """
-    submitted = 0
+    complete_pending_submissions(session, today, commit=session.flush, round_id=round_.id)
+    has_answer = (
+        exists()
+        .where(DraftAnswer.invitation_id == Invitation.id, DraftAnswer.value.is_not(None))
+        .correlate(Invitation)
+    )
     started = session.scalars(
-        select(Invitation).where(Invitation.round_id == round_.id, Invitation.status == "started")
-    ).all()
-    for invitation in started:
-        has_answer = session.scalar(
-            select(DraftAnswer.id)
-            .where(DraftAnswer.invitation_id == invitation.id, DraftAnswer.value.is_not(None))
-            .limit(1)
+        select(Invitation.id).where(
+            Invitation.round_id == round_.id, Invitation.status == "started", has_answer
         )
-        if has_answer is not None and submit_invitation(session, invitation, today, auto=True):
+    ).all()
+    submitted = 0
+    for invitation_id in started:
+        pending = claim_submission(session, invitation_id, auto=True)
+        if pending is not None and write_response(session, pending, today):
+            finish_submission(session, pending)
             submitted += 1
-    for invitation in session.scalars(select(Invitation).where(Invitation.round_id == round_.id)):
-        invitation.email = None
-        invitation.draft_answers.clear()
+    round_invitations = select(Invitation.id).where(Invitation.round_id == round_.id)
+    session.execute(
+        delete(DraftAnswer).where(
+            DraftAnswer.invitation_id.in_(round_invitations.scalar_subquery())
+        )
+    )
+    session.execute(
+        update(Invitation)
+        .where(Invitation.round_id == round_.id)
+        .values(
+            email=None,
+            with_pictures=True,
+            large_text=False,
+            used_read_aloud=False,
+            pending_response_id=None,
+        )
+    )
     round_.is_closed = True
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        # An UPDATE leaves each new row version near the old one, whose place in the heap
+        # followed the order of submission; CLUSTER rewrites the table in id order.
+        session.execute(text("CLUSTER invitation USING pk_invitation"))
+    session.expire_all()
     return submitted

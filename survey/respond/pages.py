@@ -1,27 +1,28 @@
-"""View-models for respondent pages: plain data, already in the page's language."""
+"""View-models for respondent pages: plain data, already in the page's language.
+
+Each is built from the one `Respondent` a request loaded (survey/queries/respondent.py), so a
+page never computes the person's path twice.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 
-from survey.domain import survey_flow
-from survey.domain.question_banks import DONT_KNOW, Question, QuestionBank
-from survey.errors import UnknownQuestion
-from survey.models import Invitation
-from survey.operations.responses import bank_for, draft_text, draft_values, flow_choices
+from survey.domain.question_banks import DONT_KNOW, Question
+from survey.domain.refusals import UnknownQuestion
+from survey.queries.respondent import Respondent
 
 
 def locale_code() -> str:
     return str(get_locale() or "sv")
 
 
-def localised(texts: dict[str, str] | object, lang: str) -> str:
-    mapping = dict(texts)  # type: ignore[call-overload]
-    return str(mapping.get(lang) or mapping["sv"])
+def localised(texts: Mapping[str, str], lang: str) -> str:
+    return str(texts.get(lang) or texts["sv"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,26 +73,17 @@ class SurveyView:
     total: int
 
 
-def _steps(
-    session: Session, invitation: Invitation
-) -> tuple[QuestionBank, list[Question], dict[str, str | None]]:
-    bank = bank_for(invitation)
-    answers = draft_values(session, invitation)
-    return bank, survey_flow.survey_steps(bank, flow_choices(invitation), answers), answers
-
-
-def survey_view(session: Session, invitation: Invitation) -> SurveyView:
-    bank, steps, answers = _steps(session, invitation)
-    lang = locale_code()
+def survey_view(respondent: Respondent) -> SurveyView:
+    path = respondent.path
     return SurveyView(
-        token=invitation.token,
-        title=localised(bank.title, lang),
-        organiser=invitation.round_.organiser,
-        with_pictures=invitation.with_pictures,
-        large_text=invitation.large_text,
-        status=invitation.status,
-        first_unanswered=survey_flow.first_unanswered(steps, answers),
-        total=len(steps),
+        token=respondent.token,
+        title=localised(path.bank.title, locale_code()),
+        organiser=respondent.round.organiser,
+        with_pictures=respondent.with_pictures,
+        large_text=respondent.large_text,
+        status=respondent.status,
+        first_unanswered=path.first_unanswered(),
+        total=path.total,
     )
 
 
@@ -109,14 +101,17 @@ def option_label(question: Question, value: str | None, lang: str) -> str:
     return value
 
 
-def question_view(session: Session, invitation: Invitation, code: str) -> QuestionView:
-    """The page for one question; raises UnknownQuestion if it is not on this person's path."""
-    _bank, steps, answers = _steps(session, invitation)
-    question = next((q for q in steps if q.code == code), None)
+def question_view(respondent: Respondent, code: str, *, typed: str | None = None) -> QuestionView:
+    """The page for one question; raises UnknownQuestion if it is not on this person's path.
+
+    `typed` re-shows free text the server did not store (too long), so nothing is lost.
+    """
+    path = respondent.path
+    question = path.find(code)
     if question is None:
         raise UnknownQuestion
     lang = locale_code()
-    current = answers.get(code)
+    current = path.answers.get(code)
     options: list[OptionView] = []
     dont_know = None
     if question.scale is not None:
@@ -128,7 +123,10 @@ def question_view(session: Session, invitation: Invitation, code: str) -> Questi
             dont_know = OptionView(
                 DONT_KNOW, _("I don't know"), "dont_know", None, current == DONT_KNOW
             )
-    number, total = survey_flow.position(steps, code)
+    number, total = path.position(code)
+    free_text = ""
+    if question.kind == "free_text":
+        free_text = typed if typed is not None else respondent.texts.get(code, "")
     return QuestionView(
         code=code,
         text=localised(question.text, lang),
@@ -138,43 +136,27 @@ def question_view(session: Session, invitation: Invitation, code: str) -> Questi
         dont_know=dont_know,
         number=number,
         total=total,
-        previous_code=survey_flow.previous_code(steps, code),
-        is_answered=code in answers and current is not None,
-        is_skipped=code in answers and current is None,
-        free_text=(draft_text(session, invitation, code) or "")
-        if question.kind == "free_text"
-        else "",
+        previous_code=path.previous_code(code),
+        is_answered=code in path.answers and current is not None,
+        is_skipped=code in path.answers and current is None,
+        free_text=free_text,
     )
 
 
-def review_rows(session: Session, invitation: Invitation) -> list[ReviewRow]:
-    _bank, steps, answers = _steps(session, invitation)
+def review_rows(respondent: Respondent) -> list[ReviewRow]:
+    path = respondent.path
     lang = locale_code()
     rows = []
-    for number, question in enumerate(steps, start=1):
-        seen = question.code in answers
-        value = answers.get(question.code)
+    for question in path.steps:
+        seen = question.code in path.answers
+        value = path.answers.get(question.code)
         rows.append(
             ReviewRow(
                 code=question.code,
-                number=number,
+                number=path.position(question.code)[0],
                 text=localised(question.text, lang),
                 answer=option_label(question, value, lang) if seen else _("Not answered yet"),
                 is_answered=seen and value is not None,
             )
         )
     return rows
-
-
-def next_after_answer(
-    session: Session, invitation: Invitation, next_code: str | None, *, back_to_review: bool
-) -> str | None:
-    """Where to go after an answer: the next question, or the review page (None).
-
-    From the review page a person goes back there, unless the change opened a new question
-    (choosing "med hjälp" adds "Vem hjälpte dig?").
-    """
-    if not back_to_review:
-        return next_code
-    _bank, steps, answers = _steps(session, invitation)
-    return survey_flow.first_unanswered(steps, answers)

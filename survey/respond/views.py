@@ -1,4 +1,6 @@
-"""Respondent pages. Each view parses, calls one operation or query, commits, renders."""
+"""Respondent pages. Each view parses, loads the respondent once, calls one operation,
+commits, renders. Refusals are domain exceptions, rendered by survey/respond/errors.py.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +8,13 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from flask.typing import ResponseReturnValue
 
 from survey.clock import local_today
+from survey.domain.refusals import AlreadySubmitted, InvalidAnswer, TextTooLong
 from survey.domain.tokens import format_code
-from survey.errors import AlreadySubmitted, InvalidAnswer
 from survey.extensions import db, limiter
 from survey.operations import responses
-from survey.queries.invitations import find_invitation_by_code, get_invitation_by_token
+from survey.queries.respondent import Respondent, load_respondent, token_for_code
 from survey.respond import bp
 from survey.respond.forms import SKIP, AnswerForm, CodeForm, FreeTextForm, StartForm, SubmitForm
-from survey.respond.pages import next_after_answer as next_step
 from survey.respond.pages import question_view, review_rows, survey_view
 
 REVIEW = "review"
@@ -34,25 +35,23 @@ def submit_code() -> ResponseReturnValue:
     form = CodeForm()
     if not form.validate_on_submit():
         return render_template("respond/enter_code.html", form=form, code_error=True), 400
-    invitation = find_invitation_by_code(db.session, form.code.data or "")
-    if invitation is None:
+    token = token_for_code(db.session, form.code.data or "")
+    if token is None:
         return render_template("respond/enter_code.html", form=form, code_error=True), 404
-    return redirect(url_for(".start", token=invitation.token))
+    return redirect(url_for(".start", token=token))
 
 
 @bp.get("/r/<token>")
 def start(token: str) -> ResponseReturnValue:
-    invitation = get_invitation_by_token(db.session, token)
-    if invitation.status == "submitted":
+    respondent = load_respondent(db.session, token)
+    if respondent.status == "submitted":
         return render_template("respond/thanks.html", already=True)
-    responses.require_answerable(invitation, local_today())
+    responses.require_answerable(respondent.round, respondent.status, local_today())
     form = StartForm(
-        presentation="pictures" if invitation.with_pictures else "text",
-        large_text=invitation.large_text,
+        presentation="pictures" if respondent.with_pictures else "text",
+        large_text=respondent.large_text,
     )
-    return render_template(
-        "respond/start.html", survey=survey_view(db.session, invitation), form=form
-    )
+    return render_template("respond/start.html", survey=survey_view(respondent), form=form)
 
 
 @bp.post("/r/<token>")
@@ -60,59 +59,84 @@ def save_start(token: str) -> ResponseReturnValue:
     form = StartForm()
     if not form.validate_on_submit():
         abort(400)
-    invitation = responses.set_presentation(
+    respondent = load_respondent(db.session, token)
+    responses.set_presentation(
         db.session,
-        token=token,
+        respondent,
         today=local_today(),
         with_pictures=form.presentation.data != "text",
         large_text=bool(form.large_text.data),
     )
     db.session.commit()
-    view = survey_view(db.session, invitation)
-    if view.first_unanswered is None:
+    resume = respondent.path.first_unanswered()
+    if resume is None:
         return redirect(url_for(".review", token=token))
-    return redirect(url_for(".question", token=token, code=view.first_unanswered))
+    return redirect(url_for(".question", token=token, code=resume))
 
 
-@bp.get("/r/<token>/q/<code>")
-def question(token: str, code: str) -> ResponseReturnValue:
-    invitation = responses.open_invitation(db.session, token, local_today())
-    page = question_view(db.session, invitation, code)
-    back_to_review = request.args.get("from") == REVIEW
+def _render_question(
+    respondent: Respondent,
+    code: str,
+    *,
+    back_to_review: bool,
+    typed: str | None = None,
+    text_too_long: int | None = None,
+) -> str:
+    page = question_view(respondent, code, typed=typed)
     form_class = FreeTextForm if page.kind == "free_text" else AnswerForm
-    form = form_class(return_to=REVIEW if back_to_review else "")
+    form = form_class(formdata=None, return_to=REVIEW if back_to_review else "")
     if page.kind == "free_text":
         form.text.data = page.free_text  # type: ignore[attr-defined]
     return render_template(
         "respond/question.html",
-        survey=survey_view(db.session, invitation),
+        survey=survey_view(respondent),
         page=page,
         form=form,
         back_to_review=back_to_review,
+        text_too_long=text_too_long,
     )
+
+
+@bp.get("/r/<token>/q/<code>")
+def question(token: str, code: str) -> ResponseReturnValue:
+    respondent = responses.open_respondent(db.session, token, local_today())
+    return _render_question(respondent, code, back_to_review=request.args.get("from") == REVIEW)
 
 
 @bp.post("/r/<token>/q/<code>")
 def answer(token: str, code: str) -> ResponseReturnValue:
-    invitation = responses.open_invitation(db.session, token, local_today())
-    question = responses.bank_for(invitation).find(code)
+    respondent = responses.open_respondent(db.session, token, local_today())
+    question = respondent.path.find(code)
     is_free_text = question is not None and question.kind == "free_text"
     form = FreeTextForm() if is_free_text else AnswerForm()
     if not form.validate_on_submit():
         raise InvalidAnswer
     choice = form.answer.data
-    next_code = responses.record_answer(
-        db.session,
-        invitation=invitation,
-        question_code=code,
-        today=local_today(),
-        value=None if choice == SKIP or is_free_text else choice,
-        text=form.text.data if is_free_text and choice != SKIP else None,  # type: ignore[attr-defined]
-    )
+    back_to_review = form.return_to.data == REVIEW
+    typed = form.text.data if is_free_text and choice != SKIP else None  # type: ignore[attr-defined]
+    try:
+        path = responses.record_answer(
+            db.session,
+            respondent,
+            question_code=code,
+            today=local_today(),
+            value=None if choice == SKIP or is_free_text else choice,
+            text=typed,
+        )
+    except TextTooLong as refusal:
+        db.session.rollback()
+        page = _render_question(
+            respondent,
+            code,
+            back_to_review=back_to_review,
+            typed=typed,
+            text_too_long=refusal.limit,
+        )
+        return page, 400
     db.session.commit()
-    target = next_step(
-        db.session, invitation, next_code, back_to_review=form.return_to.data == REVIEW
-    )
+    # From the review page a person goes back there, unless the change opened a new question
+    # (choosing "med hjälp" adds "Vem hjälpte dig?").
+    target = path.first_unanswered() if back_to_review else path.next_code(code)
     if target is None:
         return redirect(url_for(".review", token=token))
     return redirect(url_for(".question", token=token, code=target))
@@ -120,11 +144,11 @@ def answer(token: str, code: str) -> ResponseReturnValue:
 
 @bp.get("/r/<token>/granska")
 def review(token: str) -> ResponseReturnValue:
-    invitation = responses.open_invitation(db.session, token, local_today())
+    respondent = responses.open_respondent(db.session, token, local_today())
     return render_template(
         "respond/review.html",
-        survey=survey_view(db.session, invitation),
-        rows=review_rows(db.session, invitation),
+        survey=survey_view(respondent),
+        rows=review_rows(respondent),
         form=SubmitForm(),
     )
 
@@ -133,23 +157,24 @@ def review(token: str) -> ResponseReturnValue:
 def submit(token: str) -> ResponseReturnValue:
     if not SubmitForm().validate_on_submit():
         abort(400)
-    responses.submit_response(db.session, token=token, today=local_today())
-    db.session.commit()
+    respondent = load_respondent(db.session, token)
+    responses.submit_response(db.session, respondent, today=local_today(), commit=db.session.commit)
     return redirect(url_for(".thanks", token=token))
 
 
 @bp.get("/r/<token>/tack")
 def thanks(token: str) -> ResponseReturnValue:
-    invitation = get_invitation_by_token(db.session, token)
-    if invitation.status != "submitted":
+    respondent = load_respondent(db.session, token)
+    if respondent.status != "submitted":
         return redirect(url_for(".start", token=token))
     return render_template("respond/thanks.html", already=False)
 
 
 @bp.post("/r/<token>/lyssna")
 def read_aloud_used(token: str) -> ResponseReturnValue:
+    respondent = load_respondent(db.session, token)
     try:
-        responses.mark_read_aloud_used(db.session, token=token, today=local_today())
+        responses.mark_read_aloud_used(db.session, respondent, today=local_today())
     except AlreadySubmitted:
         return "", 204
     db.session.commit()

@@ -1,0 +1,71 @@
+"""How the respondent's side shows a refusal: an easy-read page with the right status."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask.typing import ResponseReturnValue
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from survey.domain import refusals
+from survey.extensions import db
+from survey.respond import bp
+
+ERROR_TEMPLATE = "errors/easy_read.html"
+
+#: Refusal → (status, title, message). The same page whether a link never existed or was
+#: mistyped: no hint either way.
+REFUSALS: dict[type[refusals.SurveyRefusal], tuple[int, LazyString, LazyString]] = {
+    refusals.UnknownToken: (
+        404,
+        _l("We cannot find this survey"),
+        _l("The link or code does not work. Check that it is right. Ask staff for help."),
+    ),
+    refusals.RoundClosed: (
+        410,
+        _l("The survey is closed"),
+        _l("You can not answer this survey any more. Thank you for wanting to answer."),
+    ),
+    refusals.RoundNotOpen: (
+        403,
+        _l("The survey has not started yet"),
+        _l("You can answer later. Ask staff when the survey starts."),
+    ),
+    refusals.AlreadySubmitted: (
+        409,
+        _l("Thank you, you have already answered"),
+        _l("Your answers are saved. You do not need to do anything more."),
+    ),
+    refusals.UnknownQuestion: (
+        404,
+        _l("We cannot find this question"),
+        _l("Go back to the survey and try again."),
+    ),
+    refusals.InvalidAnswer: (
+        400,
+        _l("That answer did not work"),
+        _l("Choose one of the answers on the page."),
+    ),
+}
+FALLBACK = (400, _l("Something went wrong"), _l("Please go back and try again."))
+
+
+def easy_read_error(status: int, title: object, message: object) -> ResponseReturnValue:
+    return render_template(ERROR_TEMPLATE, title=title, message=message, status=status), status
+
+
+@bp.errorhandler(refusals.SurveyRefusal)
+def _refusal(refusal: refusals.SurveyRefusal) -> ResponseReturnValue:
+    db.session.rollback()
+    status, title, message = REFUSALS.get(type(refusal), FALLBACK)
+    return easy_read_error(status, title, message)
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(_error: CSRFError) -> ResponseReturnValue:
+    return easy_read_error(
+        400,
+        _l("The page was too old"),
+        _l("Nothing was saved. Go back, reload the page and try again."),
+    )
