@@ -15,6 +15,10 @@ class Settings:
     secret_key: str = field(repr=False)
     default_locale: str = "sv"
     suppression_threshold: int = 5
+    #: Submitted responses are written to the response tables this many at a time, in one
+    #: transaction and shuffled, so a transaction id or its neighbour points at no single
+    #: person (README, Privacy). 1 writes each at once. Round close writes the rest.
+    response_batch_size: int = 5
     #: Storage for Flask-Limiter; "memory://" is per process, use redis:// with several workers.
     ratelimit_storage_url: str = "memory://"
     code_entry_limit: str = "10 per minute;100 per hour"
@@ -31,6 +35,7 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or instance_secret(instance),
             default_locale=env.get("DEFAULT_LOCALE", "sv"),
             suppression_threshold=int(env.get("SUPPRESSION_THRESHOLD", "5")),
+            response_batch_size=max(1, int(env.get("RESPONSE_BATCH_SIZE", "5"))),
             ratelimit_storage_url=env.get("RATELIMIT_STORAGE_URL", "memory://"),
             code_entry_limit=env.get("CODE_ENTRY_LIMIT", "10 per minute;100 per hour"),
             session_cookie_secure=env.get("SESSION_COOKIE_SECURE", "0") == "1",

@@ -61,6 +61,9 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "testing": True,
         "csrf_enabled": False,
         "ratelimit_enabled": False,
+        # Most tests look at one response right after its submit; the batching that
+        # production does by default is tested on its own (tests/integration/test_unlinkable.py).
+        "response_batch_size": 1,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

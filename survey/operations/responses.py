@@ -17,12 +17,17 @@ in the transaction that marks the invitation answered (on PostgreSQL that transa
 
 A crash between the steps loses nothing and doubles nothing: after step 1 the drafts are
 still there and the pending id says which response to write; step 2 inserts with that id and
-does nothing if it exists; `complete_pending_submissions` (called on a retried submit and
-at round close) finishes whatever was interrupted. The edge commits between the steps.
+does nothing if it exists; `write_pending_responses` finishes whatever waits.
+The edge commits between the steps.
+
+Steps 2 and 3 run for several submissions at once (`write_pending_responses`, a batch of
+RESPONSE_BATCH_SIZE, default 5; round close writes the rest): then not even the nearness
+of transaction ids, which PostgreSQL hands out in order, tells whose response is whose.
 """
 
 from __future__ import annotations
 
+import random
 import re
 import unicodedata
 import uuid
@@ -30,9 +35,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey.domain import survey_flow
@@ -244,42 +249,49 @@ def write_response(session: Session, pending: PendingSubmission, today: date) ->
     path = survey_flow.SurveyPath.plan(bank, choices, {d.question_code: d.value for d in drafts})
     answers = path.relevant_answers()
     answered_by = answers.get(survey_flow.ANSWERED_BY)
-    response = SurveyResponse(
-        id=pending.response_id,
-        round_id=invitation.round_id,
-        org_node_id=invitation.org_node_id,
-        bestallare_node_id=invitation.bestallare_node_id,
-        gender=answers.get(survey_flow.GENDER) or invitation.gender or "okand",
-        answered_by=answered_by,
-        helper=answers.get(survey_flow.HELPER) if answered_by == "med_hjalp" else None,
-        with_pictures=invitation.with_pictures,
-        large_text=invitation.large_text,
-        used_read_aloud=invitation.used_read_aloud,
-        auto_submitted=pending.auto,
-        submitted_week=_iso_week(today),
-    )
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # No savepoint here: on PostgreSQL each savepoint has a transaction id of its own, and
+    # the rows of a batch must share one. Two requests completing the same submission race
+    # on the primary key instead; the loser inserts nothing.
+    written = session.execute(
+        insert(SurveyResponse)
+        .values(
+            id=pending.response_id,
+            round_id=invitation.round_id,
+            org_node_id=invitation.org_node_id,
+            bestallare_node_id=invitation.bestallare_node_id,
+            gender=answers.get(survey_flow.GENDER) or invitation.gender or "okand",
+            answered_by=answered_by,
+            helper=answers.get(survey_flow.HELPER) if answered_by == "med_hjalp" else None,
+            with_pictures=invitation.with_pictures,
+            large_text=invitation.large_text,
+            used_read_aloud=invitation.used_read_aloud,
+            auto_submitted=pending.auto,
+            submitted_week=_iso_week(today),
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(SurveyResponse.id)
+    ).scalar_one_or_none()
+    if written is None:
+        return False
     rated = {question.code for question in bank.questions}
-    response.answers = [
-        Answer(question_code=code, value=value)
+    rows = [
+        {"survey_response_id": pending.response_id, "question_code": code, "value": value}
         for code, value in answers.items()
         if code in rated and value is not None
     ]
+    if rows:
+        session.execute(sa_insert(Answer), rows)
     comment = next(
         (d.text for d in drafts if d.question_code == survey_flow.FREE_TEXT and d.text), None
     )
-    try:
-        # A savepoint: two requests completing the same interrupted submission race on the
-        # primary key; the loser finds the response written and adds nothing.
-        with session.begin_nested():
-            session.add(response)
-            session.flush()
-            if comment and answers.get(survey_flow.FREE_TEXT):
-                session.add(FreeTextComment(survey_response_id=response.id, text=comment))
-                session.flush()
-    except IntegrityError:
-        if session.get(SurveyResponse, pending.response_id) is None:
-            raise
-        return False
+    if comment and answers.get(survey_flow.FREE_TEXT):
+        session.execute(
+            sa_insert(FreeTextComment).values(
+                id=uuid.uuid4(), survey_response_id=pending.response_id, text=comment
+            )
+        )
+    session.flush()
     return True
 
 
@@ -304,57 +316,60 @@ def submit_response(
     *,
     today: date,
     commit: Callable[[], None],
+    batch_size: int = 1,
 ) -> bool:
-    """Turn the drafts into an anonymous response. True if this call submitted.
+    """Mark the invitation answered and write the responses waiting in its round once
+    `batch_size` of them are waiting. True if this call submitted.
 
-    `commit` is the edge's commit, called after each of the three steps (module docstring).
-    Idempotent: a second submit (double click, second tab, replay) adds nothing; it
-    completes a submission that an earlier request left half-way.
+    `commit` is the edge's commit, called after each step (module docstring). Idempotent: a
+    second submit (double click, second tab, replay) adds nothing; it completes what an
+    earlier request left half-way.
     """
-    if respondent.status == "submitted":
-        complete_pending_submissions(
-            session, today, commit=commit, invitation_id=respondent.invitation_id
-        )
-        return False
-    require_answerable(respondent.round, respondent.status, today)
-    pending = claim_submission(session, respondent.invitation_id)
-    commit()
-    if pending is None:
-        complete_pending_submissions(
-            session, today, commit=commit, invitation_id=respondent.invitation_id
-        )
-        return False
-    write_response(session, pending, today)
-    commit()
-    finish_submission(session, pending)
-    commit()
-    return True
+    submitted = False
+    if respondent.status != "submitted":
+        require_answerable(respondent.round, respondent.status, today)
+        submitted = claim_submission(session, respondent.invitation_id) is not None
+        commit()
+    write_pending_responses(session, respondent.round.id, today, commit=commit, at_least=batch_size)
+    return submitted
 
 
-def complete_pending_submissions(
+def write_pending_responses(
     session: Session,
+    round_id: int,
     today: date,
     *,
     commit: Callable[[], None],
-    invitation_id: int | None = None,
-    round_id: int | None = None,
+    at_least: int = 1,
 ) -> int:
-    """Finish submissions interrupted between their steps. Returns how many were finished."""
-    query = select(Invitation.id, Invitation.pending_response_id).where(
-        Invitation.pending_response_id.is_not(None)
-    )
-    if invitation_id is not None:
-        query = query.where(Invitation.id == invitation_id)
-    if round_id is not None:
-        query = query.where(Invitation.round_id == round_id)
-    finished = 0
-    for found_id, response_id in session.execute(query).all():
-        pending = PendingSubmission(found_id, response_id, auto=False)
-        written = session.scalar(select(exists().where(SurveyResponse.id == response_id)))
-        if not written:
-            write_response(session, pending, today)
-            commit()
+    """Steps 2 and 3 for every submission of the round that waits for them, if at least
+    `at_least` wait. Returns how many were completed.
+
+    The responses are written together, in random order, in one transaction, and the
+    invitations finished together in the next: their transaction ids and storage order say
+    which group of people answered, never which one of them. A submission interrupted by a
+    crash is simply still waiting and is completed here.
+    """
+    waiting = session.execute(
+        select(Invitation.id, Invitation.pending_response_id).where(
+            Invitation.round_id == round_id, Invitation.pending_response_id.is_not(None)
+        )
+    ).all()
+    if not waiting or len(waiting) < at_least:
+        return 0
+    batch = [
+        PendingSubmission(invitation_id, response_id, auto=False)
+        for invitation_id, response_id in waiting
+    ]
+    _shuffle(batch)
+    for pending in batch:
+        write_response(session, pending, today)
+    commit()
+    for pending in batch:
         finish_submission(session, pending)
-        commit()
-        finished += 1
-    return finished
+    commit()
+    return len(batch)
+
+
+def _shuffle(items: list[PendingSubmission]) -> None:
+    random.SystemRandom().shuffle(items)

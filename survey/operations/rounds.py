@@ -11,8 +11,8 @@ from survey.domain.question_banks import latest_version
 from survey.models import DraftAnswer, Invitation, OrgNode, Round
 from survey.operations.responses import (
     claim_submission,
-    complete_pending_submissions,
     finish_submission,
+    write_pending_responses,
     write_response,
 )
 
@@ -61,7 +61,7 @@ def close_round(session: Session, round_: Round, today: date) -> int:
     The automatically submitted responses share that transaction id with every invitation
     of the round, which singles out none of them. Idempotent.
     """
-    complete_pending_submissions(session, today, commit=session.flush, round_id=round_.id)
+    write_pending_responses(session, round_.id, today, commit=session.flush)
     has_answer = (
         exists()
         .where(DraftAnswer.invitation_id == Invitation.id, DraftAnswer.value.is_not(None))

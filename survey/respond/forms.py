@@ -15,7 +15,9 @@ class AnswerForm(FlaskForm):
 
 
 class FreeTextForm(FlaskForm):
-    text = TextAreaField(_l("Write here"), validators=[Length(max=2000)])
+    # No length check here: browsers send a line break as CRLF but count it as one; the
+    # operation measures the normalised text and says so when it is too long.
+    text = TextAreaField(_l("Write here"))
     answer = StringField(validators=[Length(max=32)])
     return_to = HiddenField()
 

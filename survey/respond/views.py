@@ -158,7 +158,13 @@ def submit(token: str) -> ResponseReturnValue:
     if not SubmitForm().validate_on_submit():
         abort(400)
     respondent = load_respondent(db.session, token)
-    responses.submit_response(db.session, respondent, today=local_today(), commit=db.session.commit)
+    responses.submit_response(
+        db.session,
+        respondent,
+        today=local_today(),
+        commit=db.session.commit,
+        batch_size=current_app.extensions["survey.settings"].response_batch_size,
+    )
     return redirect(url_for(".thanks", token=token))
 
 

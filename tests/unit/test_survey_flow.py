@@ -49,3 +49,15 @@ def test_relevant_answers_drop_hidden_questions():
     answers = {"BG_VEM": "sjalv", "BG_HJALPARE": "kand", "DV_RADD": "ofta"}
     steps = survey_flow.survey_steps(BANK, FlowChoices(False, False), answers)
     assert survey_flow.relevant_answers(steps, answers) == {"BG_VEM": "sjalv", "DV_RADD": "ofta"}
+
+
+def test_total_stays_the_same_when_the_helper_question_appears():
+    choices = FlowChoices(ask_gender=True, ask_free_text=True)
+    alone = survey_flow.survey_steps(BANK, choices, {"BG_VEM": "sjalv"})
+    helped = survey_flow.survey_steps(BANK, choices, {"BG_VEM": "med_hjalp"})
+    number, total = survey_flow.position(alone, "BG_VEM")
+    assert survey_flow.position(helped, "BG_VEM") == (number, total)
+    # The follow-up shares its question's number; what comes after keeps its number too.
+    assert survey_flow.position(helped, "BG_HJALPARE") == (number, total)
+    assert survey_flow.position(helped, "BG_FRITEXT") == survey_flow.position(alone, "BG_FRITEXT")
+    assert survey_flow.position(alone, "BG_FRITEXT") == (total, total)
