@@ -4,6 +4,18 @@ A bank file (`survey/question_banks/<survey>/<version>.toml`) lists the question
 survey type; `scales.toml` holds the answer scales they use and `background.toml` the
 questions every survey ends with (gender, who answered, who helped, free text). Any error
 names the file and the key, so an editor of the data can fix it without reading code.
+
+Wording is versioned with the round (SPEC §3): a round keeps the bank version it was created
+with, so a new wording is a new version file, and the old file stays as it is. Scale labels are
+wording too: `scales.toml` holds each scale's codes, faces and first labels, and a bank file may
+give a scale new labels for its own version only:
+
+    [scale_labels.ann]
+    alla = { sv = "Alla i personalen", en = "All of the staff" }
+    ...
+
+A relabelled scale lists every option (a scale never mixes old and new words); codes, faces and
+the positive option cannot change there.
 """
 
 from __future__ import annotations
@@ -11,7 +23,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +35,7 @@ QUALITY_AREAS = ("sjalvbestammande", "bemotande", "trygghet", "trivsel")
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
 _OPTION = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _PICTOGRAM = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+_BANK_KEYS = ("survey_type", "version", "title", "insats_name", "scale_labels", "questions")
 
 
 class QuestionBankError(ValueError):
@@ -76,6 +89,9 @@ class QuestionBank:
     title: Mapping[str, str]
     questions: tuple[Question, ...]
     background: tuple[Question, ...] = field(default=())
+    #: How the insats is named in the question texts, per language ("daglig verksamhet",
+    #: "dagliga verksamhet"); left out of the readability counts, since no easier word exists.
+    insats_name: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def find(self, code: str) -> Question | None:
         for question in (*self.questions, *self.background):
@@ -173,6 +189,59 @@ def parse_scales(path: Path, data: Mapping[str, object]) -> dict[str, Scale]:
     return scales
 
 
+def parse_scale_labels(path: Path, value: object, scales: Mapping[str, Scale]) -> dict[str, Scale]:
+    """Validate a bank file's `[scale_labels.<scale>]` tables; return the relabelled scales."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not value:
+        raise _fail(path, "scale_labels", "must be tables like [scale_labels.ann]")
+    relabelled: dict[str, Scale] = {}
+    for scale_code, body in value.items():
+        key = f"scale_labels.{scale_code}"
+        if scale_code not in scales:
+            raise _fail(path, key, f"unknown scale {scale_code!r} (see scales.toml)")
+        scale = scales[scale_code]
+        codes = scale.option_codes()
+        if not isinstance(body, dict):
+            raise _fail(path, key, f"must be a table of the options {', '.join(codes)}")
+        for option_code in body:
+            if option_code not in codes:
+                raise _fail(
+                    path,
+                    f"{key}.{option_code}",
+                    f"not an option of scale {scale_code!r} ({', '.join(codes)})",
+                )
+        options = []
+        for option in scale.options:
+            if option.code not in body:
+                raise _fail(
+                    path,
+                    f"{key}.{option.code}",
+                    "missing: give every option of the scale new labels",
+                )
+            label = _text(path, f"{key}.{option.code}", body[option.code], LANGUAGES)
+            options.append(replace(option, label=label))
+        relabelled[scale_code] = replace(scale, options=tuple(options))
+    return relabelled
+
+
+def parse_insats_name(path: Path, value: object) -> dict[str, tuple[str, ...]]:
+    """Validate `insats_name = { sv = ["daglig verksamhet", …], en = [...] }` (optional)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _fail(path, "insats_name", 'must be a table of languages, e.g. { sv = ["…"] }')
+    result: dict[str, tuple[str, ...]] = {}
+    for language, names in value.items():
+        key = f"insats_name.{language}"
+        if not isinstance(names, list) or not all(
+            isinstance(name, str) and name.strip() for name in names
+        ):
+            raise _fail(path, key, 'must be a list of non-empty texts, e.g. ["boendestöd"]')
+        result[language] = tuple(name.strip() for name in names)
+    return result
+
+
 def parse_questions(
     path: Path, items: object, scales: Mapping[str, Scale], *, kind: str = "rating"
 ) -> tuple[Question, ...]:
@@ -232,12 +301,17 @@ def load_bank_file(path: Path, bank_dir: Path = BANK_DIR) -> QuestionBank:
     """Load one bank file with the shared scales and background questions."""
     scales = load_scales(bank_dir)
     data = _read_toml(path)
+    for key in data:
+        if key not in _BANK_KEYS:
+            raise _fail(path, key, f"unknown key (a bank file has {', '.join(_BANK_KEYS)})")
     survey_type = data.get("survey_type")
     if survey_type != path.parent.name:
         raise _fail(path, "survey_type", f"must be {path.parent.name!r} (the folder name)")
     version = data.get("version")
     if version != path.stem:
         raise _fail(path, "version", f"must be {path.stem!r} (the file name)")
+    # This version's words for a scale replace the first ones, for its questions only.
+    scales = {**scales, **parse_scale_labels(path, data.get("scale_labels"), scales)}
     background_path = bank_dir / "background.toml"
     background = parse_questions(
         background_path,
@@ -255,6 +329,7 @@ def load_bank_file(path: Path, bank_dir: Path = BANK_DIR) -> QuestionBank:
         title=_text(path, "title", data.get("title"), LANGUAGES),
         questions=questions,
         background=background,
+        insats_name=parse_insats_name(path, data.get("insats_name")),
     )
 
 
@@ -266,9 +341,14 @@ def load_bank(survey_type: str, version: str) -> QuestionBank:
     return load_bank_file(BANK_DIR / survey_type / f"{version}.toml")
 
 
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key for versions: numbers as numbers, so 2026.10 comes after 2026.9."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in version.split("."))
+
+
 def latest_version(survey_type: str, bank_dir: Path = BANK_DIR) -> str:
-    """The newest version of a survey type's bank (file names sort as versions)."""
-    versions = sorted(p.stem for p in (bank_dir / survey_type).glob("*.toml"))
+    """The newest version of a survey type's bank: the one new rounds ask."""
+    versions = sorted((p.stem for p in (bank_dir / survey_type).glob("*.toml")), key=version_key)
     if not versions:
         raise QuestionBankError(f"no question bank for survey type {survey_type!r}")
     return versions[-1]
