@@ -10,6 +10,8 @@ take row locks.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from flask import has_request_context, request
@@ -19,6 +21,9 @@ from sqlalchemy import Engine, event
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
+    database = engine.url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        make_sqlite_files_private(Path(database))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -33,3 +38,20 @@ def configure_engine(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         writes = has_request_context() and request.method == "POST"
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def make_sqlite_files_private(database: Path) -> None:
+    """The database and its -wal and -shm files readable by this user only (0600).
+
+    SQLite creates -wal and -shm with the database file's mode, so creating that file 0600
+    before the first connection covers all three; existing files are tightened.
+    """
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        os.close(fd)
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        if path.exists() and path.stat().st_mode & 0o777 != 0o600:
+            path.chmod(0o600)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import request, session
 
 SUPPORTED_LOCALES = ("sv", "en")
@@ -22,3 +24,22 @@ def select_locale() -> str:
     if remembered in SUPPORTED_LOCALES:
         return str(remembered)
     return DEFAULT_LOCALE
+
+
+def require_compiled_catalogues(translations: Path) -> None:
+    """Refuse to start without the compiled catalogues.
+
+    Without them Flask-Babel silently falls back to the English msgids, and the brukare would
+    see English buttons beside Swedish questions.
+    """
+    missing = [
+        translations / locale / "LC_MESSAGES" / "messages.mo"
+        for locale in SUPPORTED_LOCALES
+        if not (translations / locale / "LC_MESSAGES" / "messages.mo").is_file()
+    ]
+    if missing:
+        raise RuntimeError(
+            "Compiled translations are missing: "
+            + ", ".join(str(path) for path in missing)
+            + ". Run `pybabel compile -d translations` (`pip install -e .` does it too)."
+        )
