@@ -9,10 +9,16 @@ polling is needed before the first request.
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import socket
+import ssl
 import subprocess
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -90,3 +96,56 @@ def run_gunicorn(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@dataclass
+class Reply:
+    status: int
+    body: str
+    headers: Mapping[str, str]
+
+
+class HttpClient:
+    """A cookie-keeping HTTP client that does not follow redirects (to see each 302)."""
+
+    def __init__(self, base_url: str, headers: Mapping[str, str] | None = None) -> None:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE  # the throw-away certificate
+        self.base_url = base_url
+        self.headers = dict(headers or {})
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+            urllib.request.HTTPSHandler(context=context),
+            _NoRedirects(),
+        )
+
+    def request(self, path: str, data: Mapping[str, str] | None = None) -> Reply:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        headers = dict(self.headers)
+        if body is not None:
+            headers["Referer"] = self.base_url + path
+        url = self.base_url + path  # always http(s)://127.0.0.1:<port>
+        request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                return Reply(response.status, response.read().decode(), dict(response.headers))
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, error.read().decode(), dict(error.headers))
+
+    def get(self, path: str) -> Reply:
+        return self.request(path)
+
+    def post(self, path: str, data: Mapping[str, str]) -> Reply:
+        return self.request(path, data)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)

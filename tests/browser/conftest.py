@@ -1,8 +1,8 @@
 """Chromium (Debian's build, never a downloaded one) driving the app on 127.0.0.1.
 
 One browser per test process; a fresh context per test at tablet size with touch. The live
-server runs the app as production does: CSRF protection and the code-entry rate limit on, on
-the same database as the test's `db_session`.
+server runs the app as production does, CSRF protection on, on the same database as the test's
+`db_session`.
 """
 
 from __future__ import annotations
@@ -46,14 +46,9 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="session")
 def live_app(app: Flask, database_url: str) -> Iterator[Flask]:
     # `app` first: it has run the migrations on this database.
-    live = create_app(
-        make_settings(
-            database_url,
-            csrf_enabled=True,
-            ratelimit_enabled=True,
-            code_entry_limit="1000 per minute",
-        )
-    )
+    # The rate limit stays off, like the session app's: Flask-Limiter's one `limiter` object
+    # takes its on/off switch and storage from the app built last in this process.
+    live = create_app(make_settings(database_url, csrf_enabled=True))
     assert live.config["WTF_CSRF_ENABLED"]
     yield live
     with live.app_context():
