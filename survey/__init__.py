@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from survey.database import configure_engine
+from survey.database import RedactDatabaseDetail, configure_engine
 from survey.errors import register_error_handlers
 from survey.extensions import babel, csrf, db, limiter, migrate
 from survey.i18n import require_compiled_catalogues, select_locale
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
         )
     _quiet_request_logging()
+    app.logger.addFilter(RedactDatabaseDetail())
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "sv")
     return app
 

@@ -10,7 +10,9 @@ take row locks.
 
 from __future__ import annotations
 
+import logging
 import os
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +57,32 @@ def make_sqlite_files_private(database: Path) -> None:
     for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
         if path.exists() and path.stat().st_mode & 0o777 != 0o600:
             path.chmod(0o600)
+
+
+class RedactDatabaseDetail(logging.Filter):
+    """Keep the values of a failed row out of the log.
+
+    `hide_parameters=True` keeps bound parameters out of SQLAlchemy's messages, but
+    PostgreSQL's own error text adds a DETAIL (or HINT, CONTEXT) line that quotes them:
+    "Failing row contains (…, <free text>)", "Key (invitation_id, …)=(42, …)". The
+    formatted traceback keeps each database error's primary message only.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+            for error in _chain(record.exc_info[1]):
+                primary = getattr(getattr(error, "diag", None), "message_primary", None)
+                if primary is not None and str(error) != primary:
+                    text = text.replace(str(error), f"{primary} [detail hidden]")
+            record.exc_text = text
+        return True
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
