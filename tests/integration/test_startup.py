@@ -125,3 +125,11 @@ def test_build_hook_compiles_swedish_catalogues(tmp_path: Path):
     require_compiled_catalogues(translations)
     swedish = Translations.load(str(translations), ["sv"])
     assert swedish.gettext("Something went wrong") == "Något blev fel"
+
+
+def test_readme_deploys_with_the_command_the_tests_run():
+    from tests.live_gunicorn import GUNICORN_COMMAND
+
+    readme = (CHECKOUT / "README.md").read_text()
+    assert f".venv/bin/{' '.join(GUNICORN_COMMAND)}\n" in readme
+    assert "TRUSTED_PROXY_HOPS" in readme
