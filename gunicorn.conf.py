@@ -9,6 +9,10 @@ import os
 wsgi_app = "survey:create_app()"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Threads, not the sync worker: a browser opens several connections at once and keeps idle
+# ones (preconnect, keep-alive); one of those would hold a sync worker until it times out.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 
 # Access log: time, method, status, bytes and duration — never the client address, the path
 # (it carries the respondent's token) or the Referer (SPEC §8).
