@@ -37,7 +37,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:
-        app.logger.exception("Unhandled error on %s", request.path)
+        app.logger.exception("Unhandled error in %s", request.endpoint)
         db.session.rollback()
         return render_template(
             ERROR_TEMPLATE,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import current_app, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
@@ -53,3 +55,22 @@ _GET_PAGE_FOR = {
     "respond.submit": "respond.review",
     "respond.read_aloud_used": "respond.start",
 }
+
+
+def require_compiled_catalogues(translations: Path) -> None:
+    """Refuse to start without the compiled catalogues.
+
+    Without them Flask-Babel silently falls back to the English msgids, and the brukare would
+    see English buttons beside Swedish questions.
+    """
+    missing = [
+        translations / locale / "LC_MESSAGES" / "messages.mo"
+        for locale in SUPPORTED_LOCALES
+        if not (translations / locale / "LC_MESSAGES" / "messages.mo").is_file()
+    ]
+    if missing:
+        raise RuntimeError(
+            "Compiled translations are missing: "
+            + ", ".join(str(path) for path in missing)
+            + ". Run `pybabel compile -d translations` (`pip install -e .` does it too)."
+        )

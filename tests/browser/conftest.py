@@ -1,6 +1,8 @@
 """Chromium (Debian's build, never a downloaded one) driving the app on 127.0.0.1.
 
-One browser per test process; a fresh context per test at tablet size with touch.
+One browser per test process; a fresh context per test at tablet size with touch. The live
+server runs the app as production does, CSRF protection on, on the same database as the test's
+`db_session`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import make_server
+
+from survey import create_app
+from survey.models import db
+from tests.conftest import make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -38,8 +44,20 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def live_app(app: Flask, database_url: str) -> Iterator[Flask]:
+    # `app` first: it has run the migrations on this database.
+    # The rate limit stays off, like the session app's: Flask-Limiter's one `limiter` object
+    # takes its on/off switch and storage from the app built last in this process.
+    live = create_app(make_settings(database_url, csrf_enabled=True))
+    assert live.config["WTF_CSRF_ENABLED"]
+    yield live
+    with live.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

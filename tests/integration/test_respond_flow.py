@@ -331,7 +331,7 @@ def test_security_headers_on_respondent_pages(client, db_session):
     headers = client.get(f"/r/{setup.token}").headers
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert "unsafe-inline" not in headers["Content-Security-Policy"]
-    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Referrer-Policy"] == "same-origin"
 
 
 def test_no_client_address_is_logged_for_respondent_requests(app, client, db_session):

@@ -1,0 +1,1 @@
+"""Pure domain logic: imports neither Flask nor SQLAlchemy (a test enforces it)."""

@@ -1,0 +1,278 @@
+"""Question banks as versioned data files, loaded and validated into plain dataclasses.
+
+A bank file (`survey/question_banks/<survey>/<version>.toml`) lists the questions of one
+survey type; `scales.toml` holds the answer scales they use and `background.toml` the
+questions every survey ends with (gender, who answered, who helped, free text). Any error
+names the file and the key, so an editor of the data can fix it without reading code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+BANK_DIR = Path(__file__).resolve().parent.parent / "question_banks"
+LANGUAGES = ("sv", "en")
+DONT_KNOW = "vet_inte"
+FACES = ("happy", "neutral", "sad")
+QUALITY_AREAS = ("sjalvbestammande", "bemotande", "trygghet", "trivsel")
+_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,31}$")
+_OPTION = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_PICTOGRAM = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+
+
+class QuestionBankError(ValueError):
+    """A bank or scale file is broken; the message names the file and the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    code: str
+    label: Mapping[str, str]
+    #: "happy", "neutral" or "sad" by meaning (rating scales), else None.
+    face: str | None
+    pictogram: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    code: str
+    options: tuple[Option, ...]
+    #: The one positive option of a rating scale; None for background scales.
+    positive: str | None
+    offers_dont_know: bool
+
+    def option_codes(self) -> tuple[str, ...]:
+        return tuple(option.code for option in self.options)
+
+    def accepts(self, value: str) -> bool:
+        return value in self.option_codes() or (self.offers_dont_know and value == DONT_KNOW)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    code: str
+    text: Mapping[str, str]
+    #: Short label for reports ("Trivs").
+    label: Mapping[str, str]
+    scale: Scale | None
+    pictogram: str
+    area: str | None = None
+    #: "rating" (from the bank), "background" or "free_text".
+    kind: str = "rating"
+    #: Shown only when another question has this answer: (question code, option code).
+    shown_if: tuple[str, str] | None = None
+    is_local: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionBank:
+    survey_type: str
+    version: str
+    title: Mapping[str, str]
+    questions: tuple[Question, ...]
+    background: tuple[Question, ...] = field(default=())
+
+    def find(self, code: str) -> Question | None:
+        for question in (*self.questions, *self.background):
+            if question.code == code:
+                return question
+        return None
+
+    def codes(self) -> tuple[str, ...]:
+        return tuple(q.code for q in self.questions)
+
+
+def _fail(path: Path, key: str, problem: str) -> QuestionBankError:
+    return QuestionBankError(f"{path.name}: {key}: {problem}")
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise QuestionBankError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise QuestionBankError(f"{path.name}: not valid TOML: {error}") from None
+
+
+def _text(path: Path, key: str, value: object, languages: Iterable[str]) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise _fail(path, key, 'must be a table of languages, e.g. { sv = "…", en = "…" }')
+    result: dict[str, str] = {}
+    for language in languages:
+        text = value.get(language)
+        if not isinstance(text, str) or not text.strip():
+            raise _fail(path, f"{key}.{language}", "missing or empty")
+        result[language] = text.strip()
+    for language, text in value.items():
+        if language not in result:
+            if not isinstance(text, str) or not text.strip():
+                raise _fail(path, f"{key}.{language}", "must be non-empty text")
+            result[language] = text.strip()
+    return result
+
+
+def _string(path: Path, key: str, value: object, pattern: re.Pattern[str]) -> str:
+    if not isinstance(value, str) or not pattern.match(value):
+        raise _fail(path, key, f"must match {pattern.pattern}, got {value!r}")
+    return value
+
+
+def parse_scales(path: Path, data: Mapping[str, object]) -> dict[str, Scale]:
+    """Validate the scale table of `scales.toml`."""
+    raw = data.get("scales")
+    if not isinstance(raw, dict) or not raw:
+        raise _fail(path, "scales", "missing or empty")
+    scales: dict[str, Scale] = {}
+    for code, body in raw.items():
+        key = f"scales.{code}"
+        _string(path, key, code, _OPTION)
+        if not isinstance(body, dict):
+            raise _fail(path, key, "must be a table")
+        raw_options = body.get("options")
+        if not isinstance(raw_options, list) or len(raw_options) < 2:
+            raise _fail(path, f"{key}.options", "needs at least two options")
+        options: list[Option] = []
+        for index, item in enumerate(raw_options):
+            okey = f"{key}.options[{index}]"
+            if not isinstance(item, dict):
+                raise _fail(path, okey, "must be a table")
+            option_code = _string(path, f"{okey}.code", item.get("code"), _OPTION)
+            if option_code == DONT_KNOW:
+                raise _fail(path, f"{okey}.code", f"{DONT_KNOW!r} is added by the survey itself")
+            face = item.get("face")
+            if face is not None and face not in FACES:
+                raise _fail(path, f"{okey}.face", f"must be one of {', '.join(FACES)}")
+            pictogram = item.get("pictogram") or (f"face_{face}" if face else None)
+            options.append(
+                Option(
+                    code=option_code,
+                    label=_text(path, f"{okey}.label", item.get("label"), LANGUAGES),
+                    face=face,
+                    pictogram=_string(path, f"{okey}.pictogram", pictogram, _PICTOGRAM),
+                )
+            )
+        codes = [option.code for option in options]
+        if len(set(codes)) != len(codes):
+            raise _fail(path, f"{key}.options", "option codes must be unique")
+        positive = body.get("positive")
+        if positive is not None and positive not in codes:
+            raise _fail(path, f"{key}.positive", f"{positive!r} is not one of {codes}")
+        scales[code] = Scale(
+            code=code,
+            options=tuple(options),
+            positive=positive,
+            offers_dont_know=bool(body.get("dont_know", positive is not None)),
+        )
+    return scales
+
+
+def parse_questions(
+    path: Path, items: object, scales: Mapping[str, Scale], *, kind: str = "rating"
+) -> tuple[Question, ...]:
+    """Validate a `[[questions]]` array against the known scales."""
+    if not isinstance(items, list) or not items:
+        raise _fail(path, "questions", "missing or empty")
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        key = f"questions[{index}]"
+        if not isinstance(item, dict):
+            raise _fail(path, key, "must be a table")
+        code = _string(path, f"{key}.code", item.get("code"), _CODE)
+        key = f"questions[{index}] ({code})"
+        if code in seen:
+            raise _fail(path, f"{key}.code", "duplicate question code")
+        seen.add(code)
+        question_kind = item.get("kind", kind)
+        scale: Scale | None = None
+        if question_kind != "free_text":
+            scale_code = item.get("scale")
+            if scale_code not in scales:
+                raise _fail(path, f"{key}.scale", f"unknown scale {scale_code!r}")
+            scale = scales[str(scale_code)]
+            if question_kind == "rating" and scale.positive is None:
+                raise _fail(path, f"{key}.scale", "a rated question needs a scale with positive")
+        area = item.get("area")
+        if question_kind == "rating" and area not in QUALITY_AREAS:
+            raise _fail(path, f"{key}.area", f"must be one of {', '.join(QUALITY_AREAS)}")
+        shown_if = item.get("shown_if")
+        if shown_if is not None and (
+            not isinstance(shown_if, list) or len(shown_if) != 2 or shown_if[0] not in seen
+        ):
+            raise _fail(path, f"{key}.shown_if", "must be [earlier question code, option code]")
+        questions.append(
+            Question(
+                code=code,
+                text=_text(path, f"{key}.text", item.get("text"), LANGUAGES),
+                label=_text(path, f"{key}.label", item.get("label"), LANGUAGES),
+                scale=scale,
+                pictogram=_string(path, f"{key}.pictogram", item.get("pictogram"), _PICTOGRAM),
+                area=str(area) if area else None,
+                kind=str(question_kind),
+                shown_if=(str(shown_if[0]), str(shown_if[1])) if shown_if else None,
+                is_local=bool(item.get("local", False)),
+            )
+        )
+    return tuple(questions)
+
+
+def load_scales(bank_dir: Path = BANK_DIR) -> dict[str, Scale]:
+    path = bank_dir / "scales.toml"
+    return parse_scales(path, _read_toml(path))
+
+
+def load_bank_file(path: Path, bank_dir: Path = BANK_DIR) -> QuestionBank:
+    """Load one bank file with the shared scales and background questions."""
+    scales = load_scales(bank_dir)
+    data = _read_toml(path)
+    survey_type = data.get("survey_type")
+    if survey_type != path.parent.name:
+        raise _fail(path, "survey_type", f"must be {path.parent.name!r} (the folder name)")
+    version = data.get("version")
+    if version != path.stem:
+        raise _fail(path, "version", f"must be {path.stem!r} (the file name)")
+    background_path = bank_dir / "background.toml"
+    background = parse_questions(
+        background_path,
+        _read_toml(background_path).get("questions"),
+        scales,
+        kind="background",
+    )
+    questions = parse_questions(path, data.get("questions"), scales)
+    clash = {q.code for q in questions} & {q.code for q in background}
+    if clash:
+        raise _fail(path, "questions", f"codes also used by background.toml: {sorted(clash)}")
+    return QuestionBank(
+        survey_type=str(survey_type),
+        version=str(version),
+        title=_text(path, "title", data.get("title"), LANGUAGES),
+        questions=questions,
+        background=background,
+    )
+
+
+@cache
+def load_bank(survey_type: str, version: str) -> QuestionBank:
+    """The bank a round asks, cached per process (the files are read-only data)."""
+    if not re.fullmatch(r"[a-z]{2}", survey_type) or not re.fullmatch(r"[\w.]+", version):
+        raise QuestionBankError(f"no such question bank: {survey_type}/{version}")
+    return load_bank_file(BANK_DIR / survey_type / f"{version}.toml")
+
+
+def latest_version(survey_type: str, bank_dir: Path = BANK_DIR) -> str:
+    """The newest version of a survey type's bank (file names sort as versions)."""
+    versions = sorted(p.stem for p in (bank_dir / survey_type).glob("*.toml"))
+    if not versions:
+        raise QuestionBankError(f"no question bank for survey type {survey_type!r}")
+    return versions[-1]
+
+
+def all_bank_files(bank_dir: Path = BANK_DIR) -> list[Path]:
+    return sorted(p for p in bank_dir.glob("*/*.toml"))

@@ -1,0 +1,31 @@
+"""All models; importing this module registers every table for Alembic autogenerate."""
+
+from survey.models.audit import AuditEvent
+from survey.models.base import Base, Model, db
+from survey.models.invitation import DraftAnswer, Invitation
+from survey.models.organisation import Insats, OrgNode, OrgNodeName, OrgSuccession
+from survey.models.response import Answer, FreeTextComment, SurveyResponse
+from survey.models.round import Round, round_unit
+from survey.models.target import Target
+from survey.models.user import User, user_scope
+
+__all__ = [
+    "Answer",
+    "AuditEvent",
+    "Base",
+    "DraftAnswer",
+    "FreeTextComment",
+    "Insats",
+    "Invitation",
+    "Model",
+    "OrgNode",
+    "OrgNodeName",
+    "OrgSuccession",
+    "Round",
+    "SurveyResponse",
+    "Target",
+    "User",
+    "db",
+    "round_unit",
+    "user_scope",
+]

@@ -1,0 +1,1 @@
+"""Write side: business actions. Each takes a Session, flushes, never commits."""

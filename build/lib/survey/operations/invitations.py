@@ -1,0 +1,55 @@
+"""Issuing invitations with their credentials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.domain.tokens import new_short_code, new_token
+from survey.models import Invitation, OrgNode, Round
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedInvitation:
+    invitation_id: int
+    token: str
+    short_code: str
+
+
+def _unused_code(session: Session) -> str:
+    # 20^8 codes; a clash is rare, but the unique constraint must never be the one to find it.
+    while True:
+        code = new_short_code()
+        if session.scalar(select(Invitation.id).where(Invitation.short_code == code)) is None:
+            return code
+
+
+def issue_invitation(
+    session: Session,
+    round_: Round,
+    unit: OrgNode,
+    *,
+    gender: str | None = None,
+    bestallare: OrgNode | None = None,
+    email: str | None = None,
+    channel: str = "link",
+) -> IssuedInvitation:
+    """Create one invitation with a fresh token and short code."""
+    invitation = Invitation(
+        round_=round_,
+        unit=unit,
+        gender=gender,
+        bestallare=bestallare,
+        email=email,
+        channel=channel,
+        token=new_token(),
+        short_code=_unused_code(session),
+        status="not_started",
+        created_at=datetime.now(UTC),
+    )
+    session.add(invitation)
+    session.flush()
+    return IssuedInvitation(invitation.id, invitation.token, invitation.short_code)

@@ -1,0 +1,1 @@
+"""Read side: SELECTs returning plain dataclasses, never ORM rows to templates."""

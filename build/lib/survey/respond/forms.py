@@ -1,0 +1,34 @@
+"""Forms on respondent pages. They exist for CSRF and shape; operations validate meaning."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length
+
+SKIP = "hoppa_over"
+
+
+class AnswerForm(FlaskForm):
+    #: The tapped button's value: an option code, "vet_inte" or "hoppa_over".
+    answer = StringField(validators=[DataRequired(), Length(max=32)])
+    return_to = HiddenField()
+
+
+class FreeTextForm(FlaskForm):
+    text = TextAreaField(_l("Write here"), validators=[Length(max=2000)])
+    answer = StringField(validators=[Length(max=32)])
+    return_to = HiddenField()
+
+
+class StartForm(FlaskForm):
+    #: "pictures" or "text"; the template renders the radio group itself.
+    presentation = StringField(default="pictures", validators=[AnyOf(["pictures", "text"])])
+    large_text = BooleanField(_l("Larger text"))
+
+
+class SubmitForm(FlaskForm):
+    pass
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Your code"), validators=[DataRequired(), Length(max=40)])
