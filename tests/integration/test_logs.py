@@ -62,6 +62,7 @@ def test_logs_hold_no_token_address_or_answers(throwaway_url: str, tmp_path: Pat
         "SECRET_KEY": secrets.token_hex(16),
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "TRUSTED_PROXY_HOPS": "1",
+        "WEB_CONCURRENCY": "2",  # and the default memory:// rate-limit storage
     }
     with run_gunicorn(env, tmp_path / "gunicorn.log") as server:
         client = HttpClient(server.url, {"X-Forwarded-For": VISITOR})
@@ -101,3 +102,4 @@ def test_logs_hold_no_token_address_or_answers(throwaway_url: str, tmp_path: Pat
     assert "Unhandled error in respond.answer" in log, log  # the real error was logged
     assert "INSERT INTO draft_answer" in log  # with the failing statement, for the operator
     assert re.search(r'"POST" 500 \d+ \d+ms', log), log  # and an access line for it
+    assert "RATELIMIT_STORAGE_URL is memory://: each of the 2 workers" in log

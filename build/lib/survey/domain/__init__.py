@@ -1,1 +1,0 @@
-"""Pure domain logic: imports neither Flask nor SQLAlchemy (a test enforces it)."""

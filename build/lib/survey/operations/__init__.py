@@ -1,1 +1,0 @@
-"""Write side: business actions. Each takes a Session, flushes, never commits."""

@@ -1,1 +1,0 @@
-"""Read side: SELECTs returning plain dataclasses, never ORM rows to templates."""
