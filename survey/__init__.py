@@ -57,12 +57,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from survey import respond
+    from survey import respond, static_files
     from survey.cli import register_cli
 
     app.register_blueprint(respond.bp)
     register_error_handlers(app)
     register_cli(app)
+    static_files.init_app(app, ROOT / "static")
     app.after_request(_security_headers)
     if settings.trusted_proxy_hops:
         hops = settings.trusted_proxy_hops
