@@ -1,0 +1,159 @@
+"""The information pages lead back to the survey (a kiosk has no browser Back), and
+"Större text" stays on the thank-you, refusal and information pages."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from survey.clock import local_today
+from tests.factories import make_invited
+
+INFORMATION_PAGES = ("/tillganglighet", "/om-bilderna")
+#: Links the information pages have to other sites, on purpose.
+OUTSIDE = {
+    "https://creativecommons.org/licenses/by-sa/4.0/",
+    "https://www.digg.se/tdosanmalan",
+    "#main",
+}
+
+
+def links(html: str) -> dict[str, str]:
+    """Link text (without tags) → href."""
+    found = {}
+    for href, inner in re.findall(r'<a [^>]*href="([^"]*)"[^>]*>(.*?)</a>', html, re.S):
+        found[" ".join(unescape(re.sub(r"<[^>]+>", " ", inner)).split())] = unescape(href)
+    return found
+
+
+def is_large(html: str) -> bool:
+    return re.search(r'<html [^>]*class="text-large"', html) is not None
+
+
+def back_link(client, url: str) -> str:
+    page = client.get(url)
+    assert page.status_code == 200
+    return links(page.get_data(as_text=True))["Tillbaka till enkäten"]
+
+
+def test_footer_links_lead_back_to_the_question(client, db_session):
+    setup = make_invited(db_session)
+    question = f"/r/{setup.token}/q/DV_RADD"
+    footer = links(client.get(question).get_data(as_text=True))
+    for name in ("Tillgänglighet", "Om bilderna"):
+        assert parse_qs(urlsplit(footer[name]).query) == {"tillbaka": [question]}
+        assert back_link(client, footer[name]) == question
+
+
+def test_way_back_keeps_the_review_return_and_survives_the_other_information_page(
+    client, db_session
+):
+    setup = make_invited(db_session)
+    question = f"/r/{setup.token}/q/DV_RADD?from=review"
+    footer = links(client.get(question).get_data(as_text=True))
+    about = links(client.get(footer["Om bilderna"]).get_data(as_text=True))
+    assert about["Tillbaka till enkäten"] == question
+    assert back_link(client, about["Tillgänglighet"]) == question
+
+
+def test_without_a_way_back_the_link_goes_to_code_entry(client, db_session):
+    for page in INFORMATION_PAGES:
+        assert back_link(client, page) == "/"
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "https://evil.example/r/x",
+        "//evil.example/r/abc",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "http:/evil.example",
+        "/%2F%2Fevil.example",
+        " /r/abc",
+        "/r/abc\n",
+        "/kod",  # POST only
+        "/static/css/respond.css",
+        "/tillganglighet?tillbaka=//evil.example",
+        "/r/abc/q/DV_RADD?from=https://evil.example&lang=en",
+        "/" + "r" * 400,
+    ],
+)
+def test_a_hostile_way_back_falls_back_to_code_entry(client, db_session, hostile):
+    for page in INFORMATION_PAGES:
+        response = client.get(page, query_string={"tillbaka": hostile})
+        found = links(response.get_data(as_text=True))
+        assert found["Tillbaka till enkäten"] in ("/", "/r/abc/q/DV_RADD"), found
+        for name in ("Tillgänglighet", "Om bilderna"):
+            assert "evil" not in found[name]
+        # Every other link stays on this site (the language link keeps the query, which
+        # the next page checks again) or is one of the page's own references.
+        for href in found.values():
+            assert (href.startswith("/") and not href.startswith("//")) or href in OUTSIDE, href
+
+
+def test_a_way_back_is_rebuilt_without_anything_else_in_its_query(client, db_session):
+    setup = make_invited(db_session)
+    value = f"/r/{setup.token}/q/DV_RADD?from=review&x=%22%3E%3Cscript%3E&lang=en"
+    href = back_link(client, f"/tillganglighet?tillbaka={value.replace('&', '%26')}")
+    assert href == f"/r/{setup.token}/q/DV_RADD?from=review"
+
+
+def submit_as_the_review_page_does(client, token, **start):
+    """Start with the given choices, skip every question, send the review page's form."""
+    response = client.post(f"/r/{token}", data={"presentation": "text", **start})
+    while "/q/" in response.headers.get("Location", ""):
+        response = client.post(response.headers["Location"], data={"answer": "hoppa_over"})
+    review = client.get(f"/r/{token}/granska").get_data(as_text=True)
+    action = unescape(re.search(r'<form method="post" action="([^"]+)"', review).group(1))
+    submitted = client.post(action)
+    assert submitted.status_code == 302
+    return review, submitted
+
+
+def test_larger_text_is_kept_on_the_thank_you_page(client, db_session):
+    setup = make_invited(db_session)
+    review, submitted = submit_as_the_review_page_does(client, setup.token, large_text="y")
+    assert is_large(review)
+    thanks = client.get(submitted.headers["Location"])
+    assert thanks.status_code == 200
+    assert "Tack för dina svar" in thanks.get_data(as_text=True)
+    assert is_large(thanks.get_data(as_text=True))
+    # The way back from an information page keeps it too.
+    footer = links(thanks.get_data(as_text=True))
+    assert is_large(client.get(footer["Tillgänglighet"]).get_data(as_text=True))
+
+
+def test_thank_you_page_has_normal_text_when_larger_text_was_not_chosen(client, db_session):
+    setup = make_invited(db_session)
+    _, submitted = submit_as_the_review_page_does(client, setup.token)
+    assert not is_large(client.get(submitted.headers["Location"]).get_data(as_text=True))
+
+
+def test_larger_text_is_kept_on_refusal_pages(client, db_session):
+    setup = make_invited(db_session)
+    client.post(f"/r/{setup.token}", data={"presentation": "pictures", "large_text": "y"})
+    unknown = client.get(f"/r/{setup.token}/q/NO_SUCH_QUESTION")
+    assert unknown.status_code == 404
+    assert is_large(unknown.get_data(as_text=True))
+    refused = client.post(f"/r/{setup.token}/q/DV_RADD", data={"answer": "kanske"})
+    assert refused.status_code == 400
+    assert is_large(refused.get_data(as_text=True))
+    setup.round_.closes_on = local_today() - timedelta(days=1)
+    db_session.commit()
+    closed = client.get(f"/r/{setup.token}/q/DV_RADD")
+    assert closed.status_code == 410
+    assert is_large(closed.get_data(as_text=True))
+
+
+def test_refusal_pages_of_someone_without_larger_text_stay_normal(client, db_session):
+    setup = make_invited(db_session)
+    page = client.get(f"/r/{setup.token}/q/NO_SUCH_QUESTION")
+    assert page.status_code == 404
+    assert not is_large(page.get_data(as_text=True))
+    assert not is_large(client.get(f"/r/{'x' * 43}").get_data(as_text=True))
