@@ -1,5 +1,6 @@
-"""The information pages lead back to the survey (a kiosk has no browser Back), and
-"Större text" stays on the thank-you, refusal and information pages."""
+"""Easy-read and accessibility details of the respondent pages: the information pages lead
+back to the survey (a kiosk has no browser Back), "Större text" stays on the thank-you,
+refusal and information pages, and the free-text question says who may read the text."""
 
 from __future__ import annotations
 
@@ -157,3 +158,20 @@ def test_refusal_pages_of_someone_without_larger_text_stay_normal(client, db_ses
     assert page.status_code == 404
     assert not is_large(page.get_data(as_text=True))
     assert not is_large(client.get(f"/r/{'x' * 43}").get_data(as_text=True))
+
+
+@pytest.mark.parametrize(
+    ("lang", "says"),
+    [
+        ("sv", "Chefen kan få läsa det du skriver. Skriv inte ditt namn."),
+        ("en", "The manager may read what you write. Do not write your name."),
+    ],
+)
+def test_free_text_says_who_may_read_it(client, db_session, lang, says):
+    setup = make_invited(db_session)
+    html = client.get(f"/r/{setup.token}/q/BG_FRITEXT?lang={lang}").get_data(as_text=True)
+    said = re.search(r'<p [^>]*id="text-readers"[^>]*>([^<]*)</p>', html)
+    assert said is not None
+    assert said.group(1) == says
+    textarea = re.search(r"<textarea [^>]*>", html).group(0)
+    assert re.search(r'aria-describedby="[^"]*\btext-readers\b', textarea)
