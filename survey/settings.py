@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 
@@ -23,6 +24,11 @@ class Settings:
     csrf_enabled: bool = True
     ratelimit_enabled: bool = True
     session_cookie_secure: bool = False
+    #: Where a person reports an accessibility problem (the municipality's own words, e.g.
+    #: "Exempelkommunen, tillganglighet@exempel.se, 0123-45 67 89"); "" shows a default text.
+    accessibility_contact: str = ""
+    #: When the municipality last reviewed the accessibility statement; None: when it was written.
+    accessibility_reviewed_on: date | None = None
 
     @classmethod
     def from_env(cls, instance: Path, env: Mapping[str, str] = os.environ) -> Settings:
@@ -34,6 +40,8 @@ class Settings:
             ratelimit_storage_url=env.get("RATELIMIT_STORAGE_URL", "memory://"),
             code_entry_limit=env.get("CODE_ENTRY_LIMIT", "10 per minute;100 per hour"),
             session_cookie_secure=env.get("SESSION_COOKIE_SECURE", "0") == "1",
+            accessibility_contact=env.get("ACCESSIBILITY_CONTACT", "").strip(),
+            accessibility_reviewed_on=_iso_date(env.get("ACCESSIBILITY_REVIEWED_ON")),
         )
 
     def flask_config(self) -> dict[str, object]:
@@ -54,6 +62,11 @@ class Settings:
             "RATELIMIT_ENABLED": self.ratelimit_enabled,
             "RATELIMIT_HEADERS_ENABLED": False,
         }
+
+
+def _iso_date(value: str | None) -> date | None:
+    """A date such as 2027-03-01; a malformed one stops the start (ValueError), never silently."""
+    return date.fromisoformat(value.strip()) if value and value.strip() else None
 
 
 def normalise_database_url(url: str) -> str:

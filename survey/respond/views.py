@@ -4,8 +4,11 @@ commits, renders. Refusals are domain exceptions, rendered by survey/respond/err
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date
 
 from survey.clock import local_today
 from survey.domain.refusals import AlreadySubmitted, InvalidAnswer, TextTooLong
@@ -24,6 +27,9 @@ from survey.respond.navigation import LARGE_TEXT_ARG, way_back
 from survey.respond.pages import question_view, review_rows, survey_view
 
 REVIEW = "review"
+#: When the accessibility statement was written from an assessment of these pages. Change it
+#: (and the statement) when the pages or what we know about them change.
+ACCESSIBILITY_ASSESSED_ON = date(2026, 12, 1)
 
 
 def _large_text_asked() -> bool:
@@ -223,4 +229,11 @@ def about_pictures() -> ResponseReturnValue:
 
 @bp.get("/tillganglighet")
 def accessibility() -> ResponseReturnValue:
-    return _render_information_page("respond/accessibility.html")
+    settings = current_app.extensions["survey.settings"]
+    reviewed_on = settings.accessibility_reviewed_on or ACCESSIBILITY_ASSESSED_ON
+    return _render_information_page(
+        "respond/accessibility.html",
+        contact=settings.accessibility_contact,
+        assessed_on=format_date(ACCESSIBILITY_ASSESSED_ON, "long"),
+        reviewed_on=format_date(reviewed_on, "long"),
+    )

@@ -5,13 +5,19 @@ refusal and information pages, and the free-text question says who may read the 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import date, timedelta
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from flask import Flask
 
+from survey import create_app
 from survey.clock import local_today
+from survey.models import db
+from survey.settings import Settings
+from tests.conftest import make_settings
 from tests.factories import make_invited
 
 INFORMATION_PAGES = ("/tillganglighet", "/om-bilderna")
@@ -175,3 +181,79 @@ def test_free_text_says_who_may_read_it(client, db_session, lang, says):
     assert said.group(1) == says
     textarea = re.search(r"<textarea [^>]*>", html).group(0)
     assert re.search(r'aria-describedby="[^"]*\btext-readers\b', textarea)
+
+
+def text_of(html: str) -> str:
+    main = re.search(r"<main[^>]*>(.*)</main>", html, re.S).group(1)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", main)).split())
+
+
+@pytest.fixture
+def municipal_app(database_url: str, app: Flask) -> Iterator[Flask]:
+    # `app` first: it has run the migrations on this database.
+    configured = create_app(
+        make_settings(
+            database_url,
+            accessibility_contact="Testkommunen, tillganglighet@testkommunen.se, 0123-45 67 89",
+            accessibility_reviewed_on=date(2027, 3, 15),
+        )
+    )
+    yield configured
+    with configured.app_context():
+        db.engine.dispose()
+
+
+def test_accessibility_statement_shows_the_municipality_contact_and_dates(municipal_app):
+    client = municipal_app.test_client()
+    sv = text_of(client.get("/tillganglighet").get_data(as_text=True))
+    assert "Kontakt: Testkommunen, tillganglighet@testkommunen.se, 0123-45 67 89" in sv
+    assert "Vi skrev redogörelsen den 1 december 2026." in sv
+    assert "Den granskades senast den 15 mars 2027." in sv
+    en = text_of(client.get("/tillganglighet?lang=en").get_data(as_text=True))
+    assert "Contact: Testkommunen, tillganglighet@testkommunen.se" in en
+    assert "It was last checked on March 15, 2027." in en
+
+
+def test_accessibility_statement_is_honest_and_follows_diggs_model(client, db_session):
+    html = client.get("/tillganglighet").get_data(as_text=True)
+    sv = text_of(html)
+    # Not a claim of full conformance: "delvis förenlig", with the known gaps listed.
+    assert "uppfyller" not in sv.lower()
+    assert "vi följer lagen" not in sv.lower()
+    assert "delvis förenlig med lagen om tillgänglighet till digital offentlig service" in sv
+    for gap in ("svensk röst", "OpenMoji", "skärmläsare", "Sidorna för personal"):
+        assert gap in sv, gap
+    for method in ("axe-core", "Chromium", "tangentbord", "pekskärm"):
+        assert method in sv, method
+    assert links(html)["Anmäl ett problem med tillgänglighet till Digg"] == (
+        "https://www.digg.se/tdosanmalan"
+    )
+    # Without a configured contact the page still says whom to tell, and when it was written.
+    assert "Kontakt:" not in sv
+    assert "berätta för personalen som gav dig enkäten" in sv
+    assert re.search(r"Vi skrev redogörelsen den \d+ \w+ \d{4}\.", sv)
+    assert re.search(r"Den granskades senast den \d+ \w+ \d{4}\.", sv)
+
+
+def test_english_accessibility_statement_claims_no_conformance(client, db_session):
+    # (one language per test: the test's app context keeps the first request's locale)
+    en = text_of(client.get("/tillganglighet?lang=en").get_data(as_text=True)).lower()
+    for claim in ("meets", "fully compliant", "conforms", "complies"):
+        assert claim not in en, claim
+    assert "partly compliant" in en
+
+
+def test_accessibility_settings_come_from_the_environment(tmp_path):
+    settings = Settings.from_env(
+        tmp_path,
+        {
+            "SECRET_KEY": "x",
+            "ACCESSIBILITY_CONTACT": "  Kommunen, 010-123 45 67 ",
+            "ACCESSIBILITY_REVIEWED_ON": "2027-01-31",
+        },
+    )
+    assert settings.accessibility_contact == "Kommunen, 010-123 45 67"
+    assert settings.accessibility_reviewed_on == date(2027, 1, 31)
+    assert Settings.from_env(tmp_path, {"SECRET_KEY": "x"}).accessibility_reviewed_on is None
+    with pytest.raises(ValueError, match="Invalid isoformat"):
+        Settings.from_env(tmp_path, {"SECRET_KEY": "x", "ACCESSIBILITY_REVIEWED_ON": "31/1/27"})
