@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 #: The checkout's instance/ folder, beside the package (the supported install is editable).
@@ -35,6 +36,11 @@ class Settings:
     trusted_proxy_hops: int = 0
     #: Where the SQLite database (by default) and the generated secret key live.
     instance_path: Path = DEFAULT_INSTANCE
+    #: Where a person reports an accessibility problem (the municipality's own words, e.g.
+    #: "Exempelkommunen, tillganglighet@exempel.se, 0123-45 67 89"); "" shows a default text.
+    accessibility_contact: str = ""
+    #: When the municipality last reviewed the accessibility statement; None: when it was written.
+    accessibility_reviewed_on: date | None = None
 
     @classmethod
     def from_env(
@@ -55,6 +61,8 @@ class Settings:
             session_cookie_secure=env.get("SESSION_COOKIE_SECURE", "0") == "1",
             trusted_proxy_hops=hops,
             instance_path=instance,
+            accessibility_contact=env.get("ACCESSIBILITY_CONTACT", "").strip(),
+            accessibility_reviewed_on=_iso_date(env.get("ACCESSIBILITY_REVIEWED_ON")),
         )
 
     def flask_config(self) -> dict[str, object]:
@@ -76,6 +84,11 @@ class Settings:
             "RATELIMIT_ENABLED": self.ratelimit_enabled,
             "RATELIMIT_HEADERS_ENABLED": False,
         }
+
+
+def _iso_date(value: str | None) -> date | None:
+    """A date such as 2027-03-01; a malformed one stops the start (ValueError), never silently."""
+    return date.fromisoformat(value.strip()) if value and value.strip() else None
 
 
 def normalise_database_url(url: str) -> str:

@@ -126,3 +126,14 @@ def token_for_code(session: Session, typed: str) -> str | None:
     if code is None:
         return None
     return session.scalar(select(Invitation.token).where(Invitation.short_code == code))
+
+
+def large_text_for(session: Session, token: str) -> bool:
+    """Whether the person behind `token` chose "Större text" (False for anything unknown).
+
+    For pages that show a refusal and so load no respondent. After a submission the choice
+    is reset (operations/responses.py finish_submission) and the pages carry it instead.
+    """
+    if not looks_like_token(token):
+        return False
+    return bool(session.scalar(select(Invitation.large_text).where(Invitation.token == token)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
@@ -10,7 +10,9 @@ from flask_wtf.csrf import CSRFError
 
 from survey.domain import refusals
 from survey.extensions import db
+from survey.queries.respondent import large_text_for
 from survey.respond import bp
+from survey.respond.navigation import LARGE_TEXT_ARG
 
 ERROR_TEMPLATE = "errors/easy_read.html"
 
@@ -52,7 +54,19 @@ FALLBACK = (400, _l("Something went wrong"), _l("Please go back and try again.")
 
 
 def easy_read_error(status: int, title: object, message: object) -> ResponseReturnValue:
-    return render_template(ERROR_TEMPLATE, title=title, message=message, status=status), status
+    page = render_template(
+        ERROR_TEMPLATE, title=title, message=message, status=status, large_text=_large_text()
+    )
+    return page, status
+
+
+def _large_text() -> bool:
+    """ "Större text" on a refusal too: from the invitation while it has the choice, else from
+    the page address (after a submission, see views.submit)."""
+    if request.args.get(LARGE_TEXT_ARG) == "1":
+        return True
+    token = (request.view_args or {}).get("token")
+    return bool(token) and large_text_for(db.session, token)
 
 
 @bp.errorhandler(refusals.SurveyRefusal)

@@ -4,20 +4,40 @@ commits, renders. Refusals are domain exceptions, rendered by survey/respond/err
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date
 
 from survey.clock import local_today
 from survey.domain.refusals import AlreadySubmitted, InvalidAnswer, TextTooLong
 from survey.domain.tokens import format_code
 from survey.extensions import db, limiter
 from survey.operations import responses
-from survey.queries.respondent import Respondent, load_respondent, token_for_code
+from survey.queries.respondent import (
+    Respondent,
+    large_text_for,
+    load_respondent,
+    token_for_code,
+)
 from survey.respond import bp
 from survey.respond.forms import SKIP, AnswerForm, CodeForm, FreeTextForm, StartForm, SubmitForm
+from survey.respond.navigation import LARGE_TEXT_ARG, way_back
 from survey.respond.pages import question_view, review_rows, survey_view
 
 REVIEW = "review"
+#: When the accessibility statement was written from an assessment of these pages. Change it
+#: (and the statement) when the pages or what we know about them change.
+ACCESSIBILITY_ASSESSED_ON = date(2026, 12, 1)
+
+
+def _large_text_asked() -> bool:
+    return request.args.get(LARGE_TEXT_ARG) == "1"
+
+
+def _large_text_args(large_text: bool) -> dict[str, str]:
+    return {LARGE_TEXT_ARG: "1"} if large_text else {}
 
 
 def _code_limit() -> str:
@@ -45,7 +65,7 @@ def submit_code() -> ResponseReturnValue:
 def start(token: str) -> ResponseReturnValue:
     respondent = load_respondent(db.session, token)
     if respondent.status == "submitted":
-        return render_template("respond/thanks.html", already=True)
+        return render_template("respond/thanks.html", already=True, large_text=_large_text_asked())
     responses.require_answerable(respondent.round, respondent.status, local_today())
     form = StartForm(
         presentation="pictures" if respondent.with_pictures else "text",
@@ -158,6 +178,7 @@ def submit(token: str) -> ResponseReturnValue:
     if not SubmitForm().validate_on_submit():
         abort(400)
     respondent = load_respondent(db.session, token)
+    large_text = respondent.large_text or _large_text_asked()
     responses.submit_response(
         db.session,
         respondent,
@@ -165,7 +186,8 @@ def submit(token: str) -> ResponseReturnValue:
         commit=db.session.commit,
         batch_size=current_app.extensions["survey.settings"].response_batch_size,
     )
-    return redirect(url_for(".thanks", token=token))
+    # Submitting resets the invitation's presentation choices: the thank-you page is told.
+    return redirect(url_for(".thanks", token=token, **_large_text_args(large_text)))
 
 
 @bp.get("/r/<token>/tack")
@@ -173,7 +195,7 @@ def thanks(token: str) -> ResponseReturnValue:
     respondent = load_respondent(db.session, token)
     if respondent.status != "submitted":
         return redirect(url_for(".start", token=token))
-    return render_template("respond/thanks.html", already=False)
+    return render_template("respond/thanks.html", already=False, large_text=_large_text_asked())
 
 
 @bp.post("/r/<token>/lyssna")
@@ -192,11 +214,32 @@ def _format_code(code: str) -> str:
     return format_code(code)
 
 
+def _render_information_page(template: str, **context: object) -> str:
+    """An information page, with the way back to the survey and the person's text size."""
+    target = way_back()
+    large_text = False
+    if target is not None:
+        large_text = target.large_text_asked or large_text_for(db.session, target.token or "")
+    return render_template(
+        template,
+        back_url=target.url if target else url_for(".enter_code"),
+        large_text=large_text,
+        **context,
+    )
+
+
 @bp.get("/om-bilderna")
 def about_pictures() -> ResponseReturnValue:
-    return render_template("respond/about_pictures.html")
+    return _render_information_page("respond/about_pictures.html")
 
 
 @bp.get("/tillganglighet")
 def accessibility() -> ResponseReturnValue:
-    return render_template("respond/accessibility.html")
+    settings = current_app.extensions["survey.settings"]
+    reviewed_on = settings.accessibility_reviewed_on or ACCESSIBILITY_ASSESSED_ON
+    return _render_information_page(
+        "respond/accessibility.html",
+        contact=settings.accessibility_contact,
+        assessed_on=format_date(ACCESSIBILITY_ASSESSED_ON, "long"),
+        reviewed_on=format_date(reviewed_on, "long"),
+    )
