@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(respond.bp)
     register_error_handlers(app)
     register_cli(app)
-    static_files.init_app(app, ROOT / "static")
+    static_files.init_app(app)
     app.after_request(_security_headers)
     _quiet_request_logging()
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "sv")
