@@ -4,7 +4,8 @@ One run, on one throw-away database (a SQLite file, or a PostgreSQL database cre
 dropped on the server):
 
 1. The project is served with the README's gunicorn command (read from README.md, the one
-   place it is written; only the executable and the bind address are replaced), and so is
+   place it is written; only the executable and the bind address are replaced, and the app is
+   named on the command line), and so is
    `bench/bare_app.py`, a bare Flask app doing one INSERT per POST, with the same command,
    the same environment and the same database.
 2. Virtual tablets answer whole surveys at 1, 10 and 50 at a time. A project survey is:
@@ -117,15 +118,27 @@ RESULTS_DIR = BENCH / "results"
 
 
 def readme_gunicorn_command(readme: Path = README) -> list[str]:
-    """The first command line in README.md that runs gunicorn on survey:create_app()."""
+    """The README's first command line that starts gunicorn (the deploy command).
+
+    Either form works: `gunicorn -w 4 -b … "survey:create_app()"` or `gunicorn -c
+    gunicorn.conf.py` (a config file relative to the repository root). A line continued with a
+    backslash (such as a TLS variant) is skipped.
+    """
     for line in readme.read_text(encoding="utf-8").splitlines():
-        if "gunicorn" in line and PROJECT_APP in line:
-            return shlex.split(line.strip())
-    raise SystemExit(f"no gunicorn command with {PROJECT_APP} in {readme}")
+        text = line.strip()
+        starts_gunicorn = text.split(" ", 1)[0].endswith("/gunicorn") or text.startswith(
+            "gunicorn "
+        )
+        if starts_gunicorn and not text.endswith("\\"):
+            return shlex.split(text)
+    raise SystemExit(f"no gunicorn command line in {readme}")
 
 
 def server_command(base: Sequence[str], app_spec: str, port: int) -> list[str]:
-    """The README's command with our gunicorn, our port and the app to serve."""
+    """The README's command with our gunicorn, our port and the app to serve.
+
+    The app is given on the command line, which overrides a config file's `wsgi_app`.
+    """
     command = [str(Path(sys.executable).parent / "gunicorn")]
     words = iter(base[1:])
     for word in words:
