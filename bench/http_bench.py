@@ -4,7 +4,8 @@ One run, on one throw-away database (a SQLite file, or a PostgreSQL database cre
 dropped on the server):
 
 1. The project is served with the README's gunicorn command (read from README.md, the one
-   place it is written; only the executable and the bind address are replaced), and so is
+   place it is written; only the executable and the bind address are replaced, and the app is
+   named on the command line), and so is
    `bench/bare_app.py`, a bare Flask app doing one INSERT per POST, with the same command,
    the same environment and the same database.
 2. Virtual tablets answer whole surveys at 1, 10 and 50 at a time. A project survey is:
@@ -96,6 +97,20 @@ ACCEPT_ENCODING = "gzip, deflate, br"
 SERVER_ENV = {"ANSWER_MIN_SECONDS": "0", "RATELIMIT_STORAGE_URL": "memory://"}
 PROFILE_ANSWERS = 28
 PROFILE_TOP = 30
+#: Where an answer's time goes: (label, file ending, function), cumulative time summed. The
+#: entry points do not call each other, so the shares do not overlap.
+PROFILE_PARTS = (
+    ("templates (render_template)", "flask/templating.py", "render_template"),
+    ("database: ORM statements", "sqlalchemy/orm/session.py", "_execute_internal"),
+    ("database: commit", "sqlalchemy/orm/session.py", "commit"),
+    ("forms: build", "wtforms/form.py", "__call__"),
+    ("forms: validate_on_submit", "flask_wtf/form.py", "validate_on_submit"),
+    ("CSRF check (CSRFProtect)", "flask_wtf/csrf.py", "protect"),
+    ("session cookie: open + save", "flask/sessions.py", "open_session"),
+    ("session cookie: open + save", "flask/sessions.py", "save_session"),
+    ("HTML compression (Flask-Compress)", "flask_compress/flask_compress.py", "after_request"),
+    ("url_for (templates and views)", "flask/app.py", "url_for"),
+)
 RESULTS_DIR = BENCH / "results"
 
 
@@ -103,15 +118,27 @@ RESULTS_DIR = BENCH / "results"
 
 
 def readme_gunicorn_command(readme: Path = README) -> list[str]:
-    """The first command line in README.md that runs gunicorn on survey:create_app()."""
+    """The README's first command line that starts gunicorn (the deploy command).
+
+    Either form works: `gunicorn -w 4 -b … "survey:create_app()"` or `gunicorn -c
+    gunicorn.conf.py` (a config file relative to the repository root). A line continued with a
+    backslash (such as a TLS variant) is skipped.
+    """
     for line in readme.read_text(encoding="utf-8").splitlines():
-        if "gunicorn" in line and PROJECT_APP in line:
-            return shlex.split(line.strip())
-    raise SystemExit(f"no gunicorn command with {PROJECT_APP} in {readme}")
+        text = line.strip()
+        starts_gunicorn = text.split(" ", 1)[0].endswith("/gunicorn") or text.startswith(
+            "gunicorn "
+        )
+        if starts_gunicorn and not text.endswith("\\"):
+            return shlex.split(text)
+    raise SystemExit(f"no gunicorn command line in {readme}")
 
 
 def server_command(base: Sequence[str], app_spec: str, port: int) -> list[str]:
-    """The README's command with our gunicorn, our port and the app to serve."""
+    """The README's command with our gunicorn, our port and the app to serve.
+
+    The app is given on the command line, which overrides a config file's `wsgi_app`.
+    """
     command = [str(Path(sys.executable).parent / "gunicorn")]
     words = iter(base[1:])
     for word in words:
@@ -679,9 +706,20 @@ def _profile_report(profile: cProfile.Profile, answers: int, wall: float) -> dic
                 "own_ms_per_answer": round(1000 * timing[2] / answers, 3),
             }
         )
+    parts: dict[str, float] = {}
+    for label, ending, name in PROFILE_PARTS:
+        spent = sum(
+            timing[3]
+            for (filename, _, function), timing in stats.stats.items()  # type: ignore[attr-defined]
+            if filename.endswith(ending) and function == name
+        )
+        parts[label] = parts.get(label, 0.0) + spent
     return {
         "answers": answers,
         "profiled_cpu_ms_per_answer": round(1000 * total / answers, 2),
+        "parts_ms_per_answer": {
+            label: round(1000 * spent / answers, 2) for label, spent in parts.items()
+        },
         "wall_ms_per_answer": round(1000 * wall / answers, 2),
         "top_by_cumulative": rows,
     }
@@ -815,6 +853,23 @@ def run(database: str, pg_url: str, levels: Sequence[int], think_ms: int) -> dic
     }
 
 
+def run_profile_only(database: str, pg_url: str) -> dict[str, Any]:
+    surveys = math.ceil(PROFILE_ANSWERS / ANSWERS_PER_SURVEY)
+    context = (
+        respond_bench.throwaway_postgres(pg_url)
+        if database == "postgresql"
+        else respond_bench.sqlite_database()
+    )
+    with context as database_url:
+        seed = respond_bench.build_app(database_url)
+        tokens = respond_bench.issue_tokens(seed, surveys)
+        profile = profile_answers(database_url, tokens)
+        version = respond_bench.server_version(seed)
+        with seed.app_context():
+            db.engine.dispose()
+    return {"database": database, "server": version, "commit": git_commit(), "profile": profile}
+
+
 def table(result: dict[str, Any]) -> str:
     lines = [
         f"{result['database']} ({result['server']}), commit {result['commit']}, "
@@ -846,14 +901,18 @@ def table(result: dict[str, Any]) -> str:
             f"{visit['header_bytes']} headers; {visit['decoded_body_bytes']} decoded), "
             f"{visit['inline_data_images']} data: images"
         )
-    profile = result["profile"]
-    lines += [
-        "",
+    return "\n".join([*lines, "", profile_table(result["profile"])])
+
+
+def profile_table(profile: dict[str, Any]) -> str:
+    lines = [
         f"  profile of one answer (POST + redirected GET, test client, mean of "
         f"{profile['answers']}): {profile['profiled_cpu_ms_per_answer']} ms CPU "
         f"(wall {profile['wall_ms_per_answer']} ms)",
-        f"    {'cum ms':>8}{'own ms':>8}{'calls':>7}  function (CPU time)",
     ]
+    for label, spent in profile["parts_ms_per_answer"].items():
+        lines.append(f"    {spent:>8.2f} ms  {label}")
+    lines.append(f"    {'cum ms':>8}{'own ms':>8}{'calls':>7}  function (CPU time)")
     for row in profile["top_by_cumulative"]:
         lines.append(
             f"    {row['cumulative_ms_per_answer']:>8.3f}{row['own_ms_per_answer']:>8.3f}"
@@ -870,15 +929,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--levels", default=",".join(map(str, LEVELS)), help="concurrent tablets, e.g. 1,10,50"
     )
     parser.add_argument("--think-ms", type=int, default=0, help="pause before each answer")
+    parser.add_argument(
+        "--profile-only", action="store_true", help="only the profile: no servers, no load"
+    )
     args = parser.parse_args(argv)
     levels = [int(level) for level in args.levels.split(",")]
     if any(level < 1 or level > 100 for level in levels):
         parser.error("--levels must be between 1 and 100")
 
-    result = run(args.database, args.pg_url, levels, args.think_ms)
-    print(table(result))
+    if args.profile_only:
+        result = run_profile_only(args.database, args.pg_url)
+        print(profile_table(result["profile"]))
+        name = f"http-profile-{args.database}.json"
+    else:
+        result = run(args.database, args.pg_url, levels, args.think_ms)
+        print(table(result))
+        name = f"http-{args.database}.json"
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"http-{args.database}.json"
+    path = RESULTS_DIR / name
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwritten to {path}", file=sys.stderr)
     return 0

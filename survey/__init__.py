@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(respond.bp)
     register_error_handlers(app)
     register_cli(app)
-    static_files.init_app(app, ROOT / "static")
+    static_files.init_app(app)
     app.after_request(_security_headers)
     if settings.trusted_proxy_hops:
         hops = settings.trusted_proxy_hops

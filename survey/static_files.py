@@ -190,7 +190,7 @@ def static_server(app: Flask, manifest: StaticManifest, build_dir: Path) -> Whit
     return server
 
 
-def init_app(app: Flask, static_folder: Path) -> None:
+def init_app(app: Flask) -> None:
     """Compression always; hashed, immutable static files unless in debug mode."""
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"] if brotli else ["gzip"])
     app.config.setdefault("COMPRESS_STREAMS", False)
@@ -199,7 +199,7 @@ def init_app(app: Flask, static_folder: Path) -> None:
         app.jinja_env.globals["pictogram_src"] = _plain_pictogram_src
         return
 
-    manifest = StaticManifest.scan(static_folder)
+    manifest = StaticManifest.scan(Path(app.static_folder or "static"))
     instance = Path(app.instance_path)
     instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     build_dir = instance / BUILD_FOLDER

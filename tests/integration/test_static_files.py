@@ -8,6 +8,8 @@ import re
 import pytest
 from flask import url_for
 
+from survey import create_app
+from survey.models import db
 from survey.static_files import SHARED_PICTOGRAMS
 from tests.factories import make_invited
 
@@ -137,3 +139,18 @@ def test_every_shared_pictogram_is_served(client, db_session, name):
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"
     assert "immutable" in response.headers["Cache-Control"]
+
+
+def test_debug_mode_serves_files_as_they_are(monkeypatch, settings):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = create_app(settings)
+    try:
+        client = app.test_client()
+        html = client.get("/").get_data(as_text=True)
+        assert 'href="/static/css/respond.css"' in html
+        response = fetch(client, "/static/css/respond.css")
+        assert response.status_code == 200
+        assert "immutable" not in response.headers["Cache-Control"]
+    finally:
+        with app.app_context():
+            db.engine.dispose()
