@@ -27,6 +27,15 @@ class FlowChoices:
     ask_gender: bool
     ask_free_text: bool
 
+    @classmethod
+    def decide(
+        cls, *, always_ask_gender: bool, listed_gender: str | None, ask_free_text: bool
+    ) -> FlowChoices:
+        """Gender is asked when the recipient list has none, or when the round always asks."""
+        return cls(
+            ask_gender=always_ask_gender or listed_gender is None, ask_free_text=ask_free_text
+        )
+
 
 def survey_steps(
     bank: QuestionBank, choices: FlowChoices, answers: Mapping[str, str | None]

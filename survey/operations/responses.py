@@ -242,8 +242,9 @@ def write_response(session: Session, pending: PendingSubmission, today: date) ->
         )
     ).all()
     bank = load_bank(invitation.survey_type, invitation.bank_version)
-    choices = survey_flow.FlowChoices(
-        ask_gender=invitation.always_ask_gender or invitation.gender is None,
+    choices = survey_flow.FlowChoices.decide(
+        always_ask_gender=invitation.always_ask_gender,
+        listed_gender=invitation.gender,
         ask_free_text=invitation.ask_free_text,
     )
     path = survey_flow.SurveyPath.plan(bank, choices, {d.question_code: d.value for d in drafts})

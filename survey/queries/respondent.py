@@ -102,8 +102,9 @@ def load_respondent(session: Session, token: str) -> Respondent:
         answers[code] = value
         if text is not None:
             texts[code] = text
-    choices = survey_flow.FlowChoices(
-        ask_gender=round_.always_ask_gender or gender is None,
+    choices = survey_flow.FlowChoices.decide(
+        always_ask_gender=round_.always_ask_gender,
+        listed_gender=gender,
         ask_free_text=round_.ask_free_text,
     )
     bank = load_bank(round_.survey_type, round_.bank_version)
