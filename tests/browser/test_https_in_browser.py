@@ -46,7 +46,8 @@ def tls_server(
 def tls_page(browser: Browser, db_session) -> Iterator[Page]:
     context = new_context(browser, ignore_https_errors=True)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    # gunicorn under -n 2 beside the other browser tests on a 2-core machine: be patient.
+    page.set_default_timeout(30_000)
     yield page
     context.close()
 
