@@ -23,6 +23,10 @@ class Settings:
     csrf_enabled: bool = True
     ratelimit_enabled: bool = True
     session_cookie_secure: bool = False
+    #: An answer that arrives sooner than this after its question page was rendered is a
+    #: double tap meant for the page before, not an answer: the question is shown again and
+    #: nothing is saved. Well under a deliberate tap (reading takes longer); 0 switches it off.
+    answer_min_seconds: float = 0.5
 
     @classmethod
     def from_env(cls, instance: Path, env: Mapping[str, str] = os.environ) -> Settings:
@@ -34,6 +38,7 @@ class Settings:
             ratelimit_storage_url=env.get("RATELIMIT_STORAGE_URL", "memory://"),
             code_entry_limit=env.get("CODE_ENTRY_LIMIT", "10 per minute;100 per hour"),
             session_cookie_secure=env.get("SESSION_COOKIE_SECURE", "0") == "1",
+            answer_min_seconds=float(env.get("ANSWER_MIN_SECONDS", "0.5")),
         )
 
     def flask_config(self) -> dict[str, object]:

@@ -61,6 +61,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "testing": True,
         "csrf_enabled": False,
         "ratelimit_enabled": False,
+        # Tests tap as fast as a machine can; the double-tap guard has its own tests.
+        "answer_min_seconds": 0.0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
