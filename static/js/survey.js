@@ -217,11 +217,21 @@
     flush();
   });
 
-  lockAnswers();
-  var token = surveyToken();
-  if (token && /\/tack$/.test(window.location.pathname)) {
-    dropPending(token);  // sent in: nothing of it stays on the tablet
+  // Loaded in <head>, before the page: the listeners above are on the document already, so
+  // an early tap is caught; what needs the page waits for it.
+  function setUp() {
+    lockAnswers();
+    var token = surveyToken();
+    if (token && /\/tack$/.test(window.location.pathname)) {
+      dropPending(token);  // sent in: nothing of it stays on the tablet
+    } else {
+      flush();
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUp);
   } else {
-    flush();
+    setUp();
   }
 })();

@@ -253,7 +253,7 @@ def submit(token: str) -> ResponseReturnValue:
 @bp.post("/r/<token>/sluta")
 @csrf.exempt  # it only empties this browser's session; a restarted browser must still stop
 def stop(token: str) -> ResponseReturnValue:
-    """"Stop now": forget this browser's respondent data (language and all) and show the
+    """ "Stop now": forget this browser's respondent data (language and all) and show the
     code-entry page. The answers stay saved; the same code continues another time. Without
     JavaScript the survey's pages stay in the Back history, so they send this browser to the
     start page (no answers on it) until the code is typed or "Continue" is pressed."""
