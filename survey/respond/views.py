@@ -182,8 +182,14 @@ def reshow_question_after_lost_session(token: str, code: str) -> ResponseReturnV
     cookie): nothing is saved; the same question comes back with a fresh token and a short
     message, so one more tap saves it. Called by the blueprint's CSRF handler."""
     respondent = responses.open_respondent(db.session, token, local_today())
-    back_to_review = request.form.get("return_to") == REVIEW
-    return _render_question(respondent, code, back_to_review=back_to_review, not_saved=True), 400
+    page = _render_question(
+        respondent,
+        code,
+        back_to_review=request.form.get("return_to") == REVIEW,
+        typed=request.form.get("text"),  # free text only; what was written is not lost
+        not_saved=True,
+    )
+    return page, 400
 
 
 @bp.post("/r/<token>/q/<code>")
@@ -196,10 +202,11 @@ def answer(token: str, code: str) -> ResponseReturnValue:
         raise InvalidAnswer
     choice = form.answer.data
     back_to_review = form.return_to.data == REVIEW
+    typed = form.text.data if is_free_text and choice != SKIP else None  # type: ignore[attr-defined]
     if _answered_too_fast(token, code, form.shown.data):
         # A double tap: the finger meant the page before. Show this question, save nothing.
-        return _render_question(respondent, code, back_to_review=back_to_review), 409
-    typed = form.text.data if is_free_text and choice != SKIP else None  # type: ignore[attr-defined]
+        page = _render_question(respondent, code, back_to_review=back_to_review, typed=typed)
+        return page, 409
     try:
         path = responses.record_answer(
             db.session,

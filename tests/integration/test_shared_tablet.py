@@ -333,3 +333,17 @@ def test_stop_now_works_without_a_session(protected):
     assert stopped.status_code == 302
     assert stopped.headers["Location"] == "/?slutat=en"
     assert session.scalar(select(func.count()).select_from(DraftAnswer)) == 0
+
+
+def test_free_text_comes_back_when_the_cookie_was_lost(protected):
+    app, session = protected
+    setup = make_invited(session)
+    base = f"/r/{setup.token}"
+    old_page = app.test_client().get(f"{base}/q/BG_FRITEXT").get_data(as_text=True)
+    lost = app.test_client().post(
+        f"{base}/q/BG_FRITEXT",
+        data={**page_fields(old_page), "answer": "text", "text": "Det är bra här."},
+    )
+    assert lost.status_code == 400
+    assert "Det är bra här.</textarea>" in lost.get_data(as_text=True)
+    assert drafts(session) == {}
