@@ -41,6 +41,10 @@ class Settings:
     accessibility_contact: str = ""
     #: When the municipality last reviewed the accessibility statement; None: when it was written.
     accessibility_reviewed_on: date | None = None
+    #: An answer that arrives sooner than this after its question page was rendered is a
+    #: double tap meant for the page before, not an answer: the question is shown again and
+    #: nothing is saved. Well under a deliberate tap (reading takes longer); 0 switches it off.
+    answer_min_seconds: float = 0.5
 
     @classmethod
     def from_env(
@@ -63,6 +67,7 @@ class Settings:
             instance_path=instance,
             accessibility_contact=env.get("ACCESSIBILITY_CONTACT", "").strip(),
             accessibility_reviewed_on=_iso_date(env.get("ACCESSIBILITY_REVIEWED_ON")),
+            answer_min_seconds=float(env.get("ANSWER_MIN_SECONDS", "0.5")),
         )
 
     def flask_config(self) -> dict[str, object]:

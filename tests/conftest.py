@@ -64,6 +64,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         # Most tests look at one response right after its submit; the batching that
         # production does by default is tested on its own (tests/integration/test_unlinkable.py).
         "response_batch_size": 1,
+        # Tests tap as fast as a machine can; the double-tap guard has its own tests.
+        "answer_min_seconds": 0.0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -91,6 +91,9 @@
   }
 
   window.BrukarenkatSpeech = { pickVoice: pickVoice };
+  // survey.js shows a page the server sent in answer to a form (a question shown again):
+  // its buttons are new.
+  document.addEventListener("brukarenkat:page", setUp);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", setUp);
   } else {

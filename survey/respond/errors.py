@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template, request, session
 from flask.typing import ResponseReturnValue
-from flask_babel import LazyString
+from flask_babel import LazyString, refresh
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from survey.domain import refusals
 from survey.extensions import db
+from survey.i18n import SUPPORTED_LOCALES
 from survey.queries.respondent import large_text_for
 from survey.respond import bp
 from survey.respond.navigation import LARGE_TEXT_ARG
+from survey.respond.views import reshow_question_after_lost_session
 
 ERROR_TEMPLATE = "errors/easy_read.html"
 
@@ -78,6 +80,20 @@ def _refusal(refusal: refusals.SurveyRefusal) -> ResponseReturnValue:
 
 @bp.errorhandler(CSRFError)
 def _csrf_error(_error: CSRFError) -> ResponseReturnValue:
+    """A form whose CSRF token matches no session: forged, or the browser lost its cookie
+    (restarted). Nothing is saved. The session that knew the person's language may be gone,
+    so every respondent form carries it."""
+    db.session.rollback()
+    lang = request.form.get("lang")
+    if lang in SUPPORTED_LOCALES and session.get("lang") != lang:
+        session["lang"] = lang
+        refresh()
+    view_args = request.view_args or {}
+    if request.endpoint == "respond.answer":
+        try:
+            return reshow_question_after_lost_session(view_args["token"], view_args["code"])
+        except refusals.SurveyRefusal as refusal:
+            return _refusal(refusal)
     return easy_read_error(
         400,
         _l("The page was too old"),

@@ -12,6 +12,8 @@ class AnswerForm(FlaskForm):
     #: The tapped button's value: an option code, "vet_inte" or "hoppa_over".
     answer = StringField(validators=[DataRequired(), Length(max=32)])
     return_to = HiddenField()
+    #: When the page was rendered, signed (survey/respond/answer_timing.py).
+    shown = HiddenField()
 
 
 class FreeTextForm(FlaskForm):
@@ -20,6 +22,7 @@ class FreeTextForm(FlaskForm):
     text = TextAreaField(_l("Write here"))
     answer = StringField(validators=[Length(max=32)])
     return_to = HiddenField()
+    shown = HiddenField()
 
 
 class StartForm(FlaskForm):

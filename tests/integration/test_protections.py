@@ -50,7 +50,7 @@ def test_forged_answer_without_csrf_token_is_refused(protected):
     client = app.test_client()
     forged = client.post(f"/r/{setup.token}/q/DV_RADD", data={"answer": "aldrig"})
     assert forged.status_code == 400
-    assert "<h1>" in forged.get_data(as_text=True)
+    assert "<h1" in forged.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(DraftAnswer)) == 0
 
     page = client.get(f"/r/{setup.token}/q/DV_RADD").get_data(as_text=True)
