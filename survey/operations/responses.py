@@ -27,7 +27,6 @@ of transaction ids, which PostgreSQL hands out in order, tells whose response is
 
 from __future__ import annotations
 
-import random
 import re
 import unicodedata
 import uuid
@@ -346,8 +345,8 @@ def write_pending_responses(
     """Steps 2 and 3 for every submission of the round that waits for them, if at least
     `at_least` wait. Returns how many were completed.
 
-    The responses are written together, in random order, in one transaction, and the
-    invitations finished together in the next: their transaction ids and storage order say
+    The responses are written together, in the order of their random ids, in one
+    transaction, and the invitations finished together in the next: their transaction ids and storage order say
     which group of people answered, never which one of them. A submission interrupted by a
     crash is simply still waiting and is completed here.
     """
@@ -362,15 +361,14 @@ def write_pending_responses(
         PendingSubmission(invitation_id, response_id, auto=False)
         for invitation_id, response_id in waiting
     ]
-    _shuffle(batch)
-    for pending in batch:
+    # Two requests may write the same batch at once. Each takes the rows in one fixed order
+    # (by response id, which is random, so the order says nothing about who submitted when):
+    # the second waits for the first and then finds the rows written, instead of the two
+    # deadlocking.
+    for pending in sorted(batch, key=lambda p: p.response_id):
         write_response(session, pending, today)
     commit()
-    for pending in batch:
+    for pending in sorted(batch, key=lambda p: p.invitation_id):
         finish_submission(session, pending)
     commit()
     return len(batch)
-
-
-def _shuffle(items: list[PendingSubmission]) -> None:
-    random.SystemRandom().shuffle(items)

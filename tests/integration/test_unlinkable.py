@@ -254,6 +254,34 @@ def test_responses_are_written_five_at_a_time_in_one_transaction(batching_app, d
     )
 
 
+def test_many_submitting_at_once_write_their_batches_without_error(batching_app, db_session):
+    """Twelve tablets submit at the same moment: batches are written by whichever request
+    gets there, concurrently; no deadlock, no error, every response written once."""
+    setup = make_invited(db_session)
+    tokens = [setup.token] + [
+        issue_invitation(db_session, setup.round_, setup.unit).token for _ in range(11)
+    ]
+    db_session.commit()
+    for token in tokens:
+        assert answer(batching_app.test_client(), token, "DV_RADD", "aldrig").status_code == 302
+    barrier = threading.Barrier(len(tokens))
+
+    def submit(token: str) -> int:
+        client = batching_app.test_client()
+        barrier.wait()
+        return client.post(f"/r/{token}/skicka").status_code
+
+    with ThreadPoolExecutor(max_workers=len(tokens)) as pool:
+        statuses = list(pool.map(submit, tokens))
+    assert statuses == [302] * len(tokens)
+    written = count(db_session, SurveyResponse)
+    assert written >= len(tokens) - 4  # whole batches; at most four are left waiting
+    close_round(db_session, setup.round_, local_today())
+    db_session.commit()
+    assert count(db_session, SurveyResponse) == 12
+    assert count(db_session, Answer) == 12
+
+
 # --- nothing lost, nothing doubled ------------------------------------------------------
 
 
