@@ -346,9 +346,9 @@ def write_pending_responses(
     `at_least` wait. Returns how many were completed.
 
     The responses are written together, in the order of their random ids, in one
-    transaction, and the invitations finished together in the next: their transaction ids and storage order say
-    which group of people answered, never which one of them. A submission interrupted by a
-    crash is simply still waiting and is completed here.
+    transaction, and the invitations finished together in the next: their transaction ids
+    and storage order say which group of people answered, never which one of them. A
+    submission interrupted by a crash is simply still waiting and is completed here.
     """
     waiting = session.execute(
         select(Invitation.id, Invitation.pending_response_id).where(
