@@ -758,7 +758,15 @@ def count_bare_rows(database_url: str) -> int:
 
 
 def stored_responses(app: Flask) -> tuple[int, int]:
+    from survey.clock import local_today
+    from survey.models import Round
+    from survey.operations.responses import write_pending_responses
+
     with app.app_context():
+        # RESPONSE_BATCH_SIZE leaves up to four submitted responses waiting for company;
+        # write them as round close would, then count.
+        for round_id in db.session.scalars(select(Round.id)).all():
+            write_pending_responses(db.session, round_id, local_today(), commit=db.session.commit)
         responses = db.session.scalar(select(func.count()).select_from(SurveyResponse)) or 0
         answers = db.session.scalar(select(func.count()).select_from(Answer)) or 0
         db.session.rollback()
