@@ -20,8 +20,9 @@ class Settings:
     default_locale: str = "sv"
     suppression_threshold: int = 5
     #: Submitted responses are written to the response tables this many at a time, in one
-    #: transaction and shuffled, so a transaction id or its neighbour points at no single
-    #: person (README, Privacy). 1 writes each at once. Round close writes the rest.
+    #: transaction, in the order of their random ids, so a transaction id or its neighbour
+    #: points at no single person (README, Privacy). 1 writes each at once. Round close
+    #: writes the rest.
     response_batch_size: int = 5
     #: Storage for Flask-Limiter; "memory://" is per process, use redis:// with several workers.
     ratelimit_storage_url: str = "memory://"

@@ -90,28 +90,28 @@ def clean_free_text(text: str | None) -> str:
     return _CONTROL.sub("", normalised).strip()
 
 
+def _set_level(session: Session, respondent: Respondent, today: date, **level: bool) -> None:
+    """Store presentation choices (the national survey's "nivå") on a still-open invitation;
+    they are copied to the response when it is written."""
+    require_answerable(respondent.round, respondent.status, today)
+    session.execute(
+        update(Invitation)
+        .where(Invitation.id == respondent.invitation_id, Invitation.status != "submitted")
+        .values(**level)
+    )
+    session.flush()
+
+
 def set_presentation(
     session: Session, respondent: Respondent, *, today: date, with_pictures: bool, large_text: bool
 ) -> None:
     """Store the presentation chosen on the start page (kept with the response as its level)."""
-    require_answerable(respondent.round, respondent.status, today)
-    session.execute(
-        update(Invitation)
-        .where(Invitation.id == respondent.invitation_id, Invitation.status != "submitted")
-        .values(with_pictures=with_pictures, large_text=large_text)
-    )
-    session.flush()
+    _set_level(session, respondent, today, with_pictures=with_pictures, large_text=large_text)
 
 
 def mark_read_aloud_used(session: Session, respondent: Respondent, *, today: date) -> None:
     """Note that "Lyssna" was used; stored with the response like the national survey's level."""
-    require_answerable(respondent.round, respondent.status, today)
-    session.execute(
-        update(Invitation)
-        .where(Invitation.id == respondent.invitation_id, Invitation.status != "submitted")
-        .values(used_read_aloud=True)
-    )
-    session.flush()
+    _set_level(session, respondent, today, used_read_aloud=True)
 
 
 def _claim_for_answering(session: Session, invitation_id: int) -> None:
