@@ -3,11 +3,11 @@
 from survey.models.audit import AuditEvent
 from survey.models.base import Base, Model, db
 from survey.models.invitation import DraftAnswer, Invitation
-from survey.models.organisation import Insats, OrgNode, OrgNodeName, OrgSuccession
+from survey.models.organisation import Insats, OrgNode, OrgNodeName, OrgNodeParent, OrgSuccession
 from survey.models.response import Answer, FreeTextComment, SurveyResponse
 from survey.models.round import Round, round_unit
 from survey.models.target import Target
-from survey.models.user import User, user_scope
+from survey.models.user import RoleGrant, User
 
 __all__ = [
     "Answer",
@@ -20,12 +20,13 @@ __all__ = [
     "Model",
     "OrgNode",
     "OrgNodeName",
+    "OrgNodeParent",
     "OrgSuccession",
+    "RoleGrant",
     "Round",
     "SurveyResponse",
     "Target",
     "User",
     "db",
     "round_unit",
-    "user_scope",
 ]

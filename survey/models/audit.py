@@ -1,4 +1,4 @@
-"""Audit log of logins, exports and changes to rounds, invitations and targets."""
+"""Audit log of logins, exports and changes to rounds, invitations, organisation, targets."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ class AuditEvent(Model):
     #: Dotted verb, e.g. "round.create", "invitations.import", "report.export".
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    #: Only on sign-in events (staff), never on respondent pages.
+    ip_address: Mapped[str | None] = mapped_column(String(45))
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} at {self.at}>"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,7 +14,9 @@ from survey.models.round import Round
 
 GENDERS = ("kvinna", "man", "annat", "okand")
 CHANNELS = ("letter", "email", "kiosk", "paper", "link")
-STATUSES = ("not_started", "started", "submitted")
+STATUSES = ("not_started", "started", "submitted", "withdrawn")
+#: Why an unused invitation was withdrawn; it then leaves the denominator.
+WITHDRAW_REASONS = ("moved", "deceased", "declined", "duplicate", "other")
 
 
 class Invitation(Model):
@@ -26,7 +28,9 @@ class Invitation(Model):
             "gender IS NULL OR gender IN ('kvinna', 'man', 'annat', 'okand')", name="gender_code"
         ),
         CheckConstraint("channel IN ('letter', 'email', 'kiosk', 'paper', 'link')", name="channel"),
-        CheckConstraint("status IN ('not_started', 'started', 'submitted')", name="status"),
+        CheckConstraint(
+            "status IN ('not_started', 'started', 'submitted', 'withdrawn')", name="status"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +57,9 @@ class Invitation(Model):
     #: Set only while a submission is half-way: the id the response gets (or got). Cleared
     #: when the submission completes, so no link survives. See operations/responses.py.
     pending_response_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    #: Set with status "withdrawn": one of WITHDRAW_REASONS, and the day.
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(12))
+    withdrawn_on: Mapped[date | None]
 
     round_: Mapped[Round] = relationship()
     unit: Mapped[OrgNode] = relationship(foreign_keys=[org_node_id])

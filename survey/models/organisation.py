@@ -33,6 +33,7 @@ class OrgNode(Model):
         CheckConstraint(
             "valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from", name="valid_range"
         ),
+        CheckConstraint("tree IN ('utforare', 'bestallare')", name="tree"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,12 +45,18 @@ class OrgNode(Model):
     valid_from: Mapped[date | None]
     #: Set when the node stops existing (merged, split or closed); history stays queryable.
     valid_to: Mapped[date | None]
+    #: Which hierarchy: "utforare" (who delivers the insats, the default) or "bestallare"
+    #: (whose handläggare granted it, SPEC §2). The two trees never share a node.
+    tree: Mapped[str] = mapped_column(String(12), default="utforare", server_default="utforare")
 
     parent: Mapped[OrgNode | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[OrgNode]] = relationship(back_populates="parent")
     insats: Mapped[Insats | None] = relationship()
     former_names: Mapped[list[OrgNodeName]] = relationship(
         back_populates="node", order_by="OrgNodeName.valid_until"
+    )
+    former_parents: Mapped[list[OrgNodeParent]] = relationship(
+        foreign_keys="OrgNodeParent.org_node_id", order_by="OrgNodeParent.valid_until"
     )
 
     def path(self) -> str:
@@ -80,6 +87,22 @@ class OrgNodeName(Model):
 
     def __repr__(self) -> str:
         return f"<OrgNodeName {self.name!r} until {self.valid_until}>"
+
+
+class OrgNodeParent(Model):
+    """A parent a node had until a move, so last year's roll-up uses last year's parent."""
+
+    __tablename__ = "org_node_parent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_node_id: Mapped[int] = mapped_column(ForeignKey("org_node.id"), index=True)
+    #: None: the node was a root.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_node.id"))
+    #: Last day the node had this parent.
+    valid_until: Mapped[date]
+
+    def __repr__(self) -> str:
+        return f"<OrgNodeParent {self.org_node_id} under {self.parent_id} until {self.valid_until}>"
 
 
 class OrgSuccession(Model):

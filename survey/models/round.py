@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.models.base import Model, mapper_registry
@@ -34,8 +35,11 @@ class Round(Model):
     period: Mapped[int]
     opens_on: Mapped[date]
     closes_on: Mapped[date]
-    #: Set by close_round(); a closed round takes no more answers.
+    #: A round made on the staff pages starts as a draft: not answerable until opened.
+    is_draft: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    #: Set by close_round(); a closed round takes no more answers and is locked.
     is_closed: Mapped[bool] = mapped_column(default=False)
+    closed_at: Mapped[datetime | None]
     always_ask_gender: Mapped[bool] = mapped_column(default=False)
     ask_free_text: Mapped[bool] = mapped_column(default=True)
     #: Who runs the survey, shown on the start page ("Hägersten-Älvsjö stadsdelsförvaltning").
@@ -44,7 +48,7 @@ class Round(Model):
     units: Mapped[list[OrgNode]] = relationship(secondary=round_unit)
 
     def is_open_on(self, day: date) -> bool:
-        return not self.is_closed and self.opens_on <= day <= self.closes_on
+        return not self.is_draft and not self.is_closed and self.opens_on <= day <= self.closes_on
 
     def __repr__(self) -> str:
         return f"<Round {self.code} {self.survey_type} {self.period}>"

@@ -64,7 +64,7 @@ def require_answerable(round_: RoundInfo, status: str, today: date) -> None:
         raise AlreadySubmitted
     if round_.is_closed or today > round_.closes_on:
         raise RoundClosed
-    if today < round_.opens_on:
+    if round_.is_draft or today < round_.opens_on:
         raise RoundNotOpen
 
 

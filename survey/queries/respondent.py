@@ -31,6 +31,7 @@ class RoundInfo:
     opens_on: date
     closes_on: date
     is_closed: bool
+    is_draft: bool
     organiser: str
     always_ask_gender: bool
     ask_free_text: bool
@@ -66,6 +67,7 @@ _ROUND_COLUMNS = (
     Round.opens_on,
     Round.closes_on,
     Round.is_closed,
+    Round.is_draft,
     Round.organiser,
     Round.always_ask_gender,
     Round.ask_free_text,
@@ -88,7 +90,7 @@ def load_respondent(session: Session, token: str) -> Respondent:
         .join(Round, Round.id == Invitation.round_id)
         .where(Invitation.token == token)
     ).one_or_none()
-    if row is None:
+    if row is None or row.status == "withdrawn":
         raise UnknownToken
     invitation_id, status, gender, with_pictures, large_text, *round_values = row
     round_ = RoundInfo(*round_values)
@@ -126,7 +128,11 @@ def token_for_code(session: Session, typed: str) -> str | None:
     code = normalise_code(typed)
     if code is None:
         return None
-    return session.scalar(select(Invitation.token).where(Invitation.short_code == code))
+    return session.scalar(
+        select(Invitation.token).where(
+            Invitation.short_code == code, Invitation.status != "withdrawn"
+        )
+    )
 
 
 def large_text_for(session: Session, token: str) -> bool:
