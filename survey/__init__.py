@@ -57,10 +57,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from survey import respond, static_files
+    from survey import respond, staff, static_files
     from survey.cli import register_cli
+    from survey.staff import accounts as staff_accounts
+    from survey.staff import errors as staff_errors  # noqa: F401 - registers the staff pages' handlers
+    from survey.staff.session import SplitSessionInterface
 
+    app.session_interface = SplitSessionInterface()
+    staff_accounts.init_app(app)
     app.register_blueprint(respond.bp)
+    app.register_blueprint(staff.bp)
     register_error_handlers(app)
     register_cli(app)
     static_files.init_app(app)
@@ -76,6 +82,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.logger.addFilter(RedactDatabaseDetail())
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "sv")
     app.jinja_env.globals["language_url"] = language_url
+    from survey.staff.menu import staff_menu
+
+    app.jinja_env.globals["staff_menu"] = staff_menu
     return app
 
 

@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from survey.extensions import db
+from survey.staff.errors import render_staff_error
+from survey.staff.session import is_staff_path
 
 ERROR_TEMPLATE = "errors/easy_read.html"
 
@@ -17,6 +19,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:
         status = error.code or 500
+        if is_staff_path(request.path):
+            # An unknown /personal/… address never reached the staff blueprint's handlers.
+            return render_staff_error(status)
         titles = {
             404: _l("We cannot find this page"),
             405: _l("That did not work"),
@@ -39,6 +44,8 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(error: Exception) -> ResponseReturnValue:
         app.logger.exception("Unhandled error in %s", request.endpoint)
         db.session.rollback()
+        if is_staff_path(request.path):
+            return render_staff_error(500)
         return render_template(
             ERROR_TEMPLATE,
             title=_l("Something went wrong"),

@@ -44,6 +44,8 @@ def language_url(lang: str) -> str:
         fallback = _GET_PAGE_FOR.get(request.endpoint or "")
         if token and fallback:
             endpoint, values = fallback, {"token": token}
+        elif request.blueprint == "staff":
+            endpoint, values = "staff.home", {}
         else:
             endpoint, values = "respond.enter_code", {}
         args = {"lang": lang}

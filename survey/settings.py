@@ -46,6 +46,12 @@ class Settings:
     #: double tap meant for the page before, not an answer: the question is shown again and
     #: nothing is saved. Well under a deliberate tap (reading takes longer); 0 switches it off.
     answer_min_seconds: float = 0.5
+    #: Staff sessions end after this long without a request, and after this long in all.
+    staff_idle_minutes: int = 30
+    staff_absolute_hours: int = 12
+    #: Sign-in attempts: per client address, and per account (whatever the address).
+    login_address_limit: str = "20 per minute;200 per hour"
+    login_account_limit: str = "5 per minute;30 per hour"
 
     @classmethod
     def from_env(
@@ -69,6 +75,10 @@ class Settings:
             accessibility_contact=env.get("ACCESSIBILITY_CONTACT", "").strip(),
             accessibility_reviewed_on=_iso_date(env.get("ACCESSIBILITY_REVIEWED_ON")),
             answer_min_seconds=float(env.get("ANSWER_MIN_SECONDS", "0.5")),
+            staff_idle_minutes=int(env.get("STAFF_IDLE_MINUTES", "30")),
+            staff_absolute_hours=int(env.get("STAFF_ABSOLUTE_HOURS", "12")),
+            login_address_limit=env.get("LOGIN_ADDRESS_LIMIT", "20 per minute;200 per hour"),
+            login_account_limit=env.get("LOGIN_ACCOUNT_LIMIT", "5 per minute;30 per hour"),
         )
 
     def flask_config(self) -> dict[str, object]:

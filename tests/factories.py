@@ -75,3 +75,46 @@ def make_invited(
     if commit:
         session.commit()
     return Setup(round_, unit, issued)
+
+
+STAFF_PASSWORD = "korrekt häst batteri häftstift"
+
+
+def make_staff(
+    session: Session,
+    email: str = "anna@example.se",
+    *,
+    grants: list[tuple[str, OrgNode | None]] | None = None,
+    password: str = STAFF_PASSWORD,
+    totp_secret: str | None = None,
+):  # type: ignore[no-untyped-def]
+    """A staff account (default: handläggare on the whole installation)."""
+    from survey.operations.users import create_user
+
+    user = create_user(
+        session,
+        email=email,
+        name=email.split("@")[0].title(),
+        password=password,
+        grants=grants if grants is not None else [("handlaggare", None)],
+    )
+    user.totp_secret = totp_secret
+    session.commit()
+    return user
+
+
+def sign_in(
+    client,
+    email: str = "anna@example.se",
+    password: str = STAFF_PASSWORD,
+    totp_secret: str | None = None,
+):  # type: ignore[no-untyped-def]
+    """Sign in through the real pages (password, then the TOTP code when there is one)."""
+    import pyotp
+
+    response = client.post("/personal/logga-in", data={"email": email, "password": password})
+    if totp_secret is not None:
+        response = client.post(
+            "/personal/logga-in/kod", data={"code": pyotp.TOTP(totp_secret).now()}
+        )
+    return response

@@ -1,0 +1,14 @@
+"""The staff side (/personal/…): sign-in, roles per subtree, organisation, rounds, recipient
+lists and live response rates. Its own blueprint, templates, session cookie and error pages:
+nothing of it ever shows on a respondent page."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+STAFF_PREFIX = "/personal"
+
+bp = Blueprint("staff", __name__, url_prefix=STAFF_PREFIX)
+
+# Views register themselves on `bp` through survey.staff.guard.route.
+from survey.staff import views_auth, views_home, views_users  # noqa: E402, F401

@@ -1,0 +1,35 @@
+"""Staff-side texts for refusals raised by operations (their codes are not for people)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from survey.operations.users import AccountRefused
+
+
+def account_refusal(refused: AccountRefused) -> str:
+    params = refused.params
+    texts = {
+        "bad_email": lambda: _("»%(email)s« is not an e-mail address.", email=params.get("email")),
+        "email_taken": lambda: _(
+            "There is already an account for %(email)s.", email=params.get("email")
+        ),
+        "password_blank": lambda: _("Write a password."),
+        "password_too_short": lambda: _("The password must be at least 12 characters long."),
+        "password_too_long": lambda: _("The password can be at most 256 characters long."),
+        "unknown_role": lambda: _("Choose one of the roles in the list."),
+        "cannot_disable_self": lambda: _("You cannot disable your own account."),
+        "account_disabled": lambda: _("The account is disabled. Open it before sending a link."),
+    }
+    text = texts.get(refused.code)
+    return text() if text else _("That could not be done.")
+
+
+def role_name(role: str) -> str:
+    names = {
+        "admin": _("Administrator"),
+        "handlaggare": _("Case officer (handläggare)"),
+        "enhetschef": _("Unit manager (enhetschef)"),
+        "stodperson": _("Support person (stödperson)"),
+    }
+    return names.get(role, role)
