@@ -82,6 +82,46 @@ def demo(seed: int, per_unit: int) -> None:
     else:
         click.echo("Demo data is already installed.")
     _print_demo_codes(session)
+    _demo_accounts(session)
+
+
+#: Demo staff: (address, role, scope below DEMO_ORG or None for everything).
+DEMO_ACCOUNTS = (
+    ("admin@demo.example", "Demo Admin", "admin", None),
+    ("handlaggare@demo.example", "Demo Handläggare", "handlaggare", "Dagliga verksamheter 2"),
+)
+
+
+def _demo_accounts(session) -> None:  # type: ignore[no-untyped-def]
+    """Demo staff accounts with a password generated now (none ships with the code).
+
+    Every run of `demo` gives the demo accounts new passwords and prints them, so the
+    sign-in details a newcomer sees always work.
+    """
+    import secrets
+
+    from survey.operations import users
+    from survey.operations.organisation import find_node_by_path
+
+    click.echo("Staff sign-in at http://127.0.0.1:5000/personal/ :")
+    for email, name, role, scope in DEMO_ACCOUNTS:
+        password = secrets.token_urlsafe(12)
+        user = users.find_user(session, email)
+        node = find_node_by_path(session, f"{DEMO_ORG}/{scope}") if scope else None
+        if user is None:
+            users.create_user(
+                session, email=email, name=name, password=password, grants=[(role, node)]
+            )
+        else:
+            users.set_password(session, user, password)
+            if not user.is_active:
+                users.set_active(session, user, True)
+        session.commit()
+        where = f"{DEMO_ORG}/{scope}" if scope else "the whole installation"
+        click.echo(f"  {role:<12} {email:<26} password {password}   ({where})")
+    click.echo(
+        "  The admin sets up two-step verification (an authenticator app) at the first sign-in."
+    )
 
 
 def _demo_invitations_and_answers(session, round_, nodes, per_unit, rng, today) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ from survey.models.invitation import DraftAnswer, Invitation
 from survey.models.organisation import Insats, OrgNode, OrgNodeName, OrgNodeParent, OrgSuccession
 from survey.models.response import Answer, FreeTextComment, SurveyResponse
 from survey.models.round import Round, round_unit
+from survey.models.staging import StagedImport
 from survey.models.target import Target
 from survey.models.user import RoleGrant, User
 
@@ -23,6 +24,7 @@ __all__ = [
     "OrgNodeParent",
     "OrgSuccession",
     "RoleGrant",
+    "StagedImport",
     "Round",
     "SurveyResponse",
     "Target",
