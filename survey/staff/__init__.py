@@ -11,4 +11,11 @@ STAFF_PREFIX = "/personal"
 bp = Blueprint("staff", __name__, url_prefix=STAFF_PREFIX)
 
 # Views register themselves on `bp` through survey.staff.guard.route.
-from survey.staff import views_auth, views_home, views_users  # noqa: E402, F401
+from survey.staff import (  # noqa: E402, F401
+    context,
+    views_auth,
+    views_home,
+    views_org,
+    views_rounds,
+    views_users,
+)

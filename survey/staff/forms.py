@@ -7,8 +7,19 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey.domain.access import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from survey.staff.guard import resumed_formdata
@@ -72,3 +83,150 @@ class GrantForm(StaffForm):
     role = SelectField(_l("Role"), choices=[])
     unit = SelectField(_l("Part of the organisation"), choices=[])
     everywhere = BooleanField(_l("The whole installation"))
+
+
+SURVEY_TYPES = (
+    ("dv", _l("Daily activity (daglig verksamhet)")),
+    ("bo", _l("Housing (gruppbostad and servicebostad)")),
+    ("bs", _l("Housing support (boendestöd)")),
+)
+
+
+class RoundForm(StaffForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(min=2, max=40), Regexp(r"^[A-Za-z0-9_-]+$")],
+        description=_l("Letters, digits, - and _, for example DV-2026. Used on the command line."),
+    )
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
+    survey_type = SelectField(_l("Survey"), choices=SURVEY_TYPES)
+    period = IntegerField(_l("Period (year)"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    opens_on = DateField(_l("First day"), validators=[DataRequired()])
+    closes_on = DateField(_l("Last day"), validators=[DataRequired()])
+    bank_version = SelectField(
+        _l("Question-bank version"),
+        choices=[],
+        description=_l("The wording is frozen with the round. Empty: the newest version."),
+    )
+    units = SelectMultipleField(
+        _l("Units"),
+        choices=[],
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        description=_l("Only verksamheter whose insats belongs to the survey can be chosen."),
+    )
+    organiser = StringField(
+        _l("Organiser shown to the brukare"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("For example Hägersten-Älvsjö stadsdelsförvaltning."),
+    )
+    ask_free_text = BooleanField(_l("Ask the free-text question at the end"), default=True)
+    always_ask_gender = BooleanField(_l("Always ask for gender, even when the list gives it"))
+
+    def validate_closes_on(self, field: DateField) -> None:
+        from wtforms.validators import ValidationError
+
+        if self.opens_on.data and field.data and field.data < self.opens_on.data:
+            raise ValidationError(_l("The last day cannot be before the first day."))
+
+
+WITHDRAW_REASONS = (
+    ("moved", _l("Has moved or no longer has the insats")),
+    ("deceased", _l("Has died")),
+    ("declined", _l("Does not want to take part")),
+    ("duplicate", _l("Listed twice")),
+    ("other", _l("Other reason")),
+)
+
+
+class WithdrawForm(StaffForm):
+    reason = SelectField(_l("Reason"), choices=WITHDRAW_REASONS)
+
+
+GENDER_CHOICES = (
+    ("", _l("Not known: the survey asks")),
+    ("kvinna", _l("Woman")),
+    ("man", _l("Man")),
+    ("annat", _l("Other")),
+)
+
+
+class SingleInvitationForm(StaffForm):
+    unit = SelectField(_l("Unit"), choices=[], coerce=int)
+    gender = SelectField(_l("Gender"), choices=GENDER_CHOICES)
+
+
+class UploadForm(StaffForm):
+    file = FileField(
+        _l("File"),
+        validators=[FileRequired(_l("Choose a file."))],
+        description=_l("CSV or Excel (.xlsx), at most 5 MB."),
+    )
+
+
+LEVELS = (
+    ("forvaltning", _l("Administration (förvaltning)")),
+    ("enhet", _l("Unit (enhet)")),
+    ("verksamhet", _l("Service (verksamhet)")),
+)
+
+
+def _effective_on() -> DateField:
+    return DateField(
+        _l("From which day"),
+        validators=[DataRequired()],
+        description=_l("Reports for earlier periods keep the organisation as it was before."),
+    )
+
+
+class OrgAddForm(StaffForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    level = SelectField(_l("Level"), choices=LEVELS)
+    insats = SelectField(
+        _l("Insats"),
+        choices=[],
+        description=_l("Only for a verksamhet: which survey its brukare answer."),
+    )
+    effective_on = _effective_on()
+
+
+class OrgRenameForm(StaffForm):
+    name = StringField(_l("New name"), validators=[DataRequired(), Length(max=200)])
+    effective_on = _effective_on()
+
+
+class OrgMoveForm(StaffForm):
+    parent = SelectField(_l("New place in the organisation"), choices=[])
+    effective_on = _effective_on()
+
+
+class OrgCloseForm(StaffForm):
+    effective_on = DateField(
+        _l("Last day"),
+        validators=[DataRequired()],
+        description=_l("The unit and every unit under it end on this day. History is kept."),
+    )
+
+
+class OrgSplitForm(StaffForm):
+    name_1 = StringField(_l("Name of part 1"), validators=[DataRequired(), Length(max=200)])
+    insats_1 = SelectField(_l("Insats of part 1"), choices=[])
+    name_2 = StringField(_l("Name of part 2"), validators=[DataRequired(), Length(max=200)])
+    insats_2 = SelectField(_l("Insats of part 2"), choices=[])
+    name_3 = StringField(_l("Name of part 3 (optional)"), validators=[Optional(), Length(max=200)])
+    insats_3 = SelectField(_l("Insats of part 3"), choices=[])
+    effective_on = _effective_on()
+
+
+class OrgMergeForm(StaffForm):
+    others = SelectMultipleField(
+        _l("Merge with"),
+        choices=[],
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    name = StringField(_l("Name of the merged unit"), validators=[DataRequired(), Length(max=200)])
+    insats = SelectField(_l("Insats of the merged unit"), choices=[])
+    effective_on = _effective_on()

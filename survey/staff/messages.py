@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from survey.domain.staff_refusals import StaffRefusal
 from survey.operations.users import AccountRefused
 
 
@@ -33,3 +34,25 @@ def role_name(role: str) -> str:
         "stodperson": _("Support person (stödperson)"),
     }
     return names.get(role, role)
+
+
+def refusal_text(refusal: StaffRefusal) -> str:
+    """A staff operation's refusal in the person's language (English sentence as fallback)."""
+    from survey.staff.refusal_texts import REFUSAL_TEXTS
+
+    template = REFUSAL_TEXTS.get((type(refusal).__name__, refusal.code)) or REFUSAL_TEXTS.get(
+        ("*", refusal.code)
+    )
+    if template is None:
+        return refusal.message
+    params = {key: _plain(value) for key, value in refusal.params.items()}
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(str(v) for v in value)
+    return str(value)
