@@ -18,7 +18,7 @@ class StaffRefusal(ValueError):
     #: code → English message template with `{param}` fields (CLI and logs only).
     MESSAGES: ClassVar[Mapping[str, str]] = {}
 
-    def __init__(self, code: str, **params: object) -> None:
+    def __init__(self, code: str, /, **params: object) -> None:
         self.code = code
         self.params: dict[str, object] = params
         super().__init__(self.message)
