@@ -13,7 +13,7 @@ from survey.models import Invitation
 from survey.operations.invitations import issue_invitation
 from survey.operations.organisation import ensure_node_path, move_node
 from survey.operations.rounds import close_round
-from survey.queries.overview import overview_csv, round_overview
+from survey.queries.overview import overview_counts, overview_csv, round_overview
 from tests.factories import make_round
 
 ADMIN = Access.of([Grant("admin", None)])
@@ -104,6 +104,9 @@ def test_scope_one_enhet_sees_only_its_rows(db_session):
     assert [row.path for row in overview.rows] == ["E1", "E1/Ateljén", "E1/Växtverket"]
     assert overview.total.total.invited == 11
     assert "Caféet" not in overview_csv(overview)
+    # The SQL itself is scoped, not only the roll-up.
+    counted = {row.org_node_id for row in overview_counts(db_session, round_.id, chef)}
+    assert counted == {units["F/E1/Växtverket"].id, units["F/E1/Ateljén"].id}
     # A stödperson may not see overviews at all; nor may someone with no grant.
     for nobody in (Access.of([Grant("stodperson", e1.id)]), Access.of([])):
         empty = round_overview(db_session, round_, nobody)
