@@ -110,20 +110,39 @@ class CountRow:
     count: int
 
 
+# The roll-up sums plain integer vectors (group × field) and builds the frozen Tally once
+# per row: creating frozen dataclasses per addition was most of the time for a city round.
+_GROUP_SLOT = {"women": 1, "men": 2, "other": 3}
+#: status → the fields (invited 0, started 1, submitted 2, withdrawn 3) it counts in.
+_STATUS_FIELDS = {
+    "not_started": (0,),
+    "started": (0, 1),
+    "submitted": (0, 2),
+    "withdrawn": (3,),
+}
+_Vector = list[int]
+
+
+def _own_vectors(rows: Iterable[CountRow]) -> dict[int, _Vector]:
+    vectors: dict[int, _Vector] = {}
+    for row in rows:
+        vector = vectors.get(row.org_node_id)
+        if vector is None:
+            vector = vectors[row.org_node_id] = [0] * 16
+        slot = 4 * _GROUP_SLOT[gender_group(row.gender)]
+        for index in _STATUS_FIELDS.get(row.status, (0,)):
+            vector[index] += row.count
+            vector[slot + index] += row.count
+    return vectors
+
+
+def _tally(vector: Sequence[int]) -> Tally:
+    return Tally(*(Counts(*vector[i : i + 4]) for i in range(0, 16, 4)))
+
+
 def tally_counts(rows: Iterable[CountRow]) -> dict[int, Tally]:
     """Each unit's own tally from the grouped rows."""
-    tallies: dict[int, Tally] = {}
-    for row in rows:
-        counts = Counts.of_status(row.status, row.count)
-        group = gender_group(row.gender)
-        part = Tally(
-            total=counts,
-            women=counts if group == "women" else Counts(),
-            men=counts if group == "men" else Counts(),
-            other=counts if group == "other" else Counts(),
-        )
-        tallies[row.org_node_id] = tallies.get(row.org_node_id, Tally()) + part
-    return tallies
+    return {node_id: _tally(vector) for node_id, vector in _own_vectors(rows).items()}
 
 
 class OrgTreeNode(Protocol):
@@ -212,7 +231,7 @@ def roll_up(
     """One row per unit of the round (or unit with invitations) and per node above one,
     in tree order; each row's tally is its own plus its rows' below. Nodes not in the
     given tree never appear, whatever the counts say."""
-    own = tally_counts(counts)
+    own = _own_vectors(counts)
     wanted = set(unit_ids) | set(own)
     rows: list[OverviewRow] = []
     for root in sorted(roots, key=_name_key):
@@ -226,17 +245,17 @@ def _collect(
     node: OrgTreeNode,
     parent_id: int | None,
     depth: int,
-    own: Mapping[int, Tally],
+    own: Mapping[int, _Vector],
     wanted: set[int],
-) -> tuple[Tally, list[OverviewRow]] | None:
-    """The node's tally and rows (its own first, then those below), or None when neither
-    it nor any node below is wanted."""
-    tally = own.get(node.id, Tally())
+) -> tuple[_Vector, list[OverviewRow]] | None:
+    """The node's summed vector and rows (its own first, then those below), or None when
+    neither it nor any node below is wanted."""
+    vector = list(own.get(node.id, _ZERO))
     below: list[OverviewRow] = []
     for child in sorted(node.children, key=_name_key):
         found = _collect(child, node.id, depth + 1, own, wanted)
         if found is not None:
-            tally = tally + found[0]
+            vector = [a + b for a, b in zip(vector, found[0], strict=True)]
             below += found[1]
     if not below and node.id not in wanted:
         return None
@@ -249,9 +268,12 @@ def _collect(
         depth=depth,
         is_leaf=not below,
         insats_code=node.insats_code,
-        tally=tally,
+        tally=_tally(vector),
     )
-    return tally, [row, *below]
+    return vector, [row, *below]
+
+
+_ZERO: tuple[int, ...] = (0,) * 16
 
 
 def build_overview(
