@@ -121,7 +121,9 @@ def update_round(
         set(
             session.scalars(
                 select(Invitation.org_node_id)
-                .where(Invitation.round_id == round_.id, Invitation.org_node_id.in_(removed))
+                .where(
+                    Invitation.round_id == round_.id, Invitation.org_node_id.in_(sorted(removed))
+                )
                 .distinct()
             )
         )
