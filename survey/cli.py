@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from flask import Flask
 from sqlalchemy import select
 
 from survey.clock import local_today
+from survey.domain.staff_refusals import StaffRefusal
 from survey.domain.tokens import format_code
 from survey.extensions import db
 from survey.models import Invitation, Round
 from survey.operations import responses
-from survey.operations.organisation import ensure_builtin_insatser, ensure_node_path
-from survey.operations.rounds import close_round, create_round
+from survey.operations.organisation import (
+    ensure_builtin_insatser,
+    ensure_node_path,
+    find_node_by_path,
+)
+from survey.operations.rounds import (
+    close_due_rounds,
+    close_round,
+    create_round,
+    default_units,
+    open_round,
+)
 from survey.queries.respondent import load_respondent
 
 DEMO_ORG = "Hägersten-Älvsjö stadsdelsförvaltning (demo)"
@@ -203,9 +214,137 @@ def rounds_group() -> None:
 @click.argument("code")
 def close_round_command(code: str) -> None:
     """Close round CODE: submit started responses, delete contact data."""
-    round_ = db.session.scalar(select(Round).where(Round.code == code))
-    if round_ is None:
-        raise click.ClickException(f"no round with code {code!r}")
+    round_ = _find_round(code)
     submitted = close_round(db.session, round_, local_today())
     db.session.commit()
     click.echo(f"Round {code} closed; {submitted} started responses submitted automatically.")
+
+
+#: A round made on the command line without --closes stays open this long.
+DEFAULT_ROUND_WEEKS = 6
+
+
+def _find_round(code: str) -> Round:
+    round_ = db.session.scalar(select(Round).where(Round.code == code))
+    if round_ is None:
+        raise click.ClickException(f"no round with code {code!r}")
+    return round_
+
+
+@rounds_group.command("create")
+@click.option("--code", required=True, help="Unique round code, e.g. DV-2026.")
+@click.option("--survey", "survey_type", required=True, type=click.Choice(["dv", "bo", "bs"]))
+@click.option("--period", required=True, type=int, help="The year the round reports on.")
+@click.option(
+    "--units",
+    "unit_paths",
+    multiple=True,
+    metavar="PATH",
+    help="Unit path Förvaltning/Enhet/Verksamhet; repeat it, or list more paths after it. "
+    "Default: every open verksamhet whose insats uses the survey type.",
+)
+@click.argument("more_units", nargs=-1, metavar="[PATH]...")
+@click.option("--title", default="", help="Title shown to staff (default: the code).")
+@click.option("--organiser", default="", help="Who runs the survey, shown on the start page.")
+@click.option(
+    "--opens", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD; default today)."
+)
+@click.option(
+    "--closes",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help=f"Last day (YYYY-MM-DD; default {DEFAULT_ROUND_WEEKS} weeks after the first).",
+)
+@click.option("--bank-version", default=None, help="Question-bank version (default: newest).")
+@click.option("--no-free-text", is_flag=True, help="Leave out 'Vill du säga något mer?'.")
+@click.option("--always-ask-gender", is_flag=True, help="Ask gender even when the list has it.")
+@click.option("--draft", is_flag=True, help="Create as a draft (open it with `rounds open`).")
+def create_round_command(
+    code: str,
+    survey_type: str,
+    period: int,
+    unit_paths: tuple[str, ...],
+    more_units: tuple[str, ...],
+    title: str,
+    organiser: str,
+    opens: datetime | None,
+    closes: datetime | None,
+    bank_version: str | None,
+    no_free_text: bool,
+    always_ask_gender: bool,
+    draft: bool,
+) -> None:
+    """Create a round of survey type dv, bo or bs for a period (SPEC §7)."""
+    session = db.session
+    paths = [*unit_paths, *more_units]
+    if paths:
+        units = []
+        for path in paths:
+            try:
+                node = find_node_by_path(session, path)
+            except ValueError as error:
+                raise click.ClickException(str(error)) from None
+            if node is None:
+                raise click.ClickException(f"no open unit with path {path!r}")
+            units.append(node)
+    else:
+        units = default_units(session, survey_type)
+        if not units:
+            raise click.ClickException(
+                f"no open verksamhet has an insats of survey type {survey_type}; "
+                "import the organisation first (org import) or name --units"
+            )
+    opens_on = opens.date() if opens is not None else local_today()
+    closes_on = (
+        closes.date() if closes is not None else opens_on + timedelta(weeks=DEFAULT_ROUND_WEEKS)
+    )
+    try:
+        round_ = create_round(
+            session,
+            code=code,
+            survey_type=survey_type,
+            period=period,
+            opens_on=opens_on,
+            closes_on=closes_on,
+            units=units,
+            title=title,
+            organiser=organiser,
+            bank_version=bank_version,
+            ask_free_text=not no_free_text,
+            always_ask_gender=always_ask_gender,
+            is_draft=draft,
+        )
+    except StaffRefusal as refusal:
+        session.rollback()
+        raise click.ClickException(str(refusal)) from None
+    session.commit()
+    state = "draft" if round_.is_draft else "open"
+    click.echo(
+        f"Round {round_.code} created ({state}): {survey_type} {period}, "
+        f"{len(round_.units)} units, bank version {round_.bank_version}, "
+        f"{round_.opens_on.isoformat()} to {round_.closes_on.isoformat()}."
+    )
+
+
+@rounds_group.command("open")
+@click.argument("code")
+def open_round_command(code: str) -> None:
+    """Open draft round CODE."""
+    round_ = _find_round(code)
+    try:
+        open_round(db.session, round_)
+    except StaffRefusal as refusal:
+        db.session.rollback()
+        raise click.ClickException(str(refusal)) from None
+    db.session.commit()
+    click.echo(f"Round {code} opened.")
+
+
+@rounds_group.command("close-due")
+def close_due_command() -> None:
+    """Close every open round whose last day has passed (run daily, e.g. from cron)."""
+    codes = close_due_rounds(db.session, local_today())
+    db.session.commit()
+    if not codes:
+        click.echo("No rounds are due to close.")
+    for code in codes:
+        click.echo(f"Round {code} closed.")

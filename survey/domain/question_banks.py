@@ -354,5 +354,12 @@ def latest_version(survey_type: str, bank_dir: Path = BANK_DIR) -> str:
     return versions[-1]
 
 
+def available_versions(survey_type: str, bank_dir: Path = BANK_DIR) -> list[str]:
+    """Every version of a survey type's bank, oldest first (empty for an unknown type)."""
+    if not re.fullmatch(r"[a-z]{2}", survey_type):
+        return []
+    return sorted((p.stem for p in (bank_dir / survey_type).glob("*.toml")), key=version_key)
+
+
 def all_bank_files(bank_dir: Path = BANK_DIR) -> list[Path]:
     return sorted(p for p in bank_dir.glob("*/*.toml"))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from survey.domain.round_rules import check_invitation
 from survey.domain.tokens import new_short_code, new_token
 from survey.models import Invitation, OrgNode, Round
 
@@ -37,7 +38,18 @@ def issue_invitation(
     email: str | None = None,
     channel: str = "link",
 ) -> IssuedInvitation:
-    """Create one invitation with a fresh token and short code."""
+    """Create one invitation with a fresh token and short code.
+
+    Refuses (InvitationRefused) a closed round, and a unit that is not one of the round's.
+    """
+    in_round = unit.id is not None and any(u.id == unit.id for u in round_.units)
+    if round_.is_closed or not in_round:
+        check_invitation(
+            round_code=round_.code,
+            round_closed=round_.is_closed,
+            unit_path=unit.path(),
+            unit_in_round=in_round,
+        )
     invitation = Invitation(
         round_=round_,
         unit=unit,
