@@ -16,6 +16,7 @@ from survey.staff import (  # noqa: E402, F401
     views_auth,
     views_home,
     views_org,
+    views_overview,
     views_rounds,
     views_users,
 )

@@ -19,10 +19,15 @@ from wtforms import (
     StringField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey.domain.access import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from survey.staff.guard import resumed_formdata
+
+
+def _choices(pairs: tuple[tuple[str, object], ...]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
 
 
 class StaffForm(FlaskForm):
@@ -99,7 +104,7 @@ class RoundForm(StaffForm):
         description=_l("Letters, digits, - and _, for example DV-2026. Used on the command line."),
     )
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
-    survey_type = SelectField(_l("Survey"), choices=SURVEY_TYPES)
+    survey_type = SelectField(_l("Survey"), choices=_choices(SURVEY_TYPES))
     period = IntegerField(_l("Period (year)"), validators=[DataRequired(), NumberRange(2000, 2100)])
     opens_on = DateField(_l("First day"), validators=[DataRequired()])
     closes_on = DateField(_l("Last day"), validators=[DataRequired()])
@@ -141,7 +146,7 @@ WITHDRAW_REASONS = (
 
 
 class WithdrawForm(StaffForm):
-    reason = SelectField(_l("Reason"), choices=WITHDRAW_REASONS)
+    reason = SelectField(_l("Reason"), choices=_choices(WITHDRAW_REASONS))
 
 
 GENDER_CHOICES = (
@@ -154,7 +159,7 @@ GENDER_CHOICES = (
 
 class SingleInvitationForm(StaffForm):
     unit = SelectField(_l("Unit"), choices=[], coerce=int)
-    gender = SelectField(_l("Gender"), choices=GENDER_CHOICES)
+    gender = SelectField(_l("Gender"), choices=_choices(GENDER_CHOICES))
 
 
 class UploadForm(StaffForm):
@@ -182,7 +187,7 @@ def _effective_on() -> DateField:
 
 class OrgAddForm(StaffForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    level = SelectField(_l("Level"), choices=LEVELS)
+    level = SelectField(_l("Level"), choices=_choices(LEVELS))
     insats = SelectField(
         _l("Insats"),
         choices=[],
