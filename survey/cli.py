@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from survey.cli_imports import register_import_cli
 from survey.clock import local_today
 from survey.domain.tokens import format_code
 from survey.extensions import db
@@ -43,6 +44,7 @@ DEMO_WEIGHTS = {2: (0.85, 0.15), 3: (0.78, 0.15, 0.07)}
 def register_cli(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(rounds_group)
+    register_import_cli(app)
 
 
 @click.command("demo")
