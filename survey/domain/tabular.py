@@ -287,7 +287,7 @@ def _check_archive(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+    except Exception:
         raise UploadRefused("wrong_type", reason="xlsx") from None
     names = {info.filename.lower() for info in members}
     if any(name.endswith("vbaproject.bin") for name in names):
@@ -312,7 +312,9 @@ def _check_archive(data: bytes) -> None:
                     with archive.open(info) as member:
                         if b"macroEnabled" in member.read(256 * 1024):
                             raise UploadRefused("macros")
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+    except UploadRefused:
+        raise
+    except Exception:  # zlib, CRC, truncated members: a damaged file
         raise UploadRefused("wrong_type", reason="xlsx") from None
 
 
