@@ -356,15 +356,21 @@ def _xlsx_grid(data: bytes) -> _Grid:
                 if not workbook.worksheets:
                     return
                 sheet = workbook.worksheets[0]
-                for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
+                # Rows are padded to the width the sheet declares; never beyond MAX_COLUMNS
+                # (a declared A1:XFD1 must not become 16,384 cells a row).
+                declared = sheet.max_column
+                width = min(declared, MAX_COLUMNS) if isinstance(declared, int) else None
+                rows = sheet.iter_rows(max_col=width, values_only=True)
+                for number, values in enumerate(rows, start=1):
+                    # With data_only=False a formula arrives as its text, "=…"; a text cell
+                    # starting like a formula is refused as in a CSV (it would become one
+                    # when the data is exported again).
                     yield (
                         number,
                         [
-                            (
-                                _cell_text(getattr(cell, "value", None)),
-                                getattr(cell, "data_type", None) == "f",
-                            )
-                            for cell in cells
+                            (text, isinstance(value, str) and bool(_FORMULA_START.match(value)))
+                            for value in values[:MAX_COLUMNS]
+                            for text in (_cell_text(value),)
                         ],
                     )
         except UploadRefused:

@@ -144,7 +144,7 @@ def import_paper_rows(
         (FreeTextComment, comments),
     ):
         for start in range(0, len(values), CHUNK):
-            session.execute(insert(table), values[start : start + CHUNK])
+            session.execute(insert(table.__table__), values[start : start + CHUNK])
     audit.record(
         session,
         "responses.import",

@@ -20,7 +20,7 @@ from survey.domain.recipients import (
     validate_recipients,
 )
 from survey.domain.tabular import ImportRejected, RowError, UploadRefused, read_table
-from survey.domain.tokens import new_short_code, new_token
+from survey.domain.tokens import new_short_codes, new_token
 from survey.models import Invitation, Round
 from survey.models.invitation import CHANNELS, GENDERS, WITHDRAW_REASONS
 from survey.operations import audit
@@ -54,7 +54,7 @@ def unused_short_codes(session: Session, count: int) -> list[str]:
     """`count` fresh short codes, distinct and not in the table (one IN query per chunk)."""
     codes: set[str] = set()
     while len(codes) < count:
-        batch = {new_short_code() for _ in range(count - len(codes))} - codes
+        batch = set(new_short_codes(count - len(codes))) - codes
         taken: set[str] = set()
         ordered = sorted(batch)
         for start in range(0, len(ordered), CHUNK):
@@ -118,7 +118,9 @@ def import_recipient_rows(
         for row, code in zip(rows, codes, strict=True)
     ]
     for start in range(0, len(values), CHUNK):
-        session.execute(insert(Invitation), values[start : start + CHUNK])
+        # Core insert of the table: one executemany per chunk (the ORM's bulk path falls
+        # back to a statement per row here).
+        session.execute(insert(Invitation.__table__), values[start : start + CHUNK])
     audit.record(
         session,
         "invitations.import",

@@ -140,7 +140,9 @@ def test_short_code_clashes_are_regenerated(db_session, dv_round, monkeypatch):
     fresh = iter(["ACEFGHKM", "ACEFGHKN", "ACEFGHKP"])
     codes = [taken, taken, "ACEFGHKM"]
     monkeypatch.setattr(
-        recipient_ops, "new_short_code", lambda: codes.pop(0) if codes else next(fresh)
+        recipient_ops,
+        "new_short_codes",
+        lambda n: [codes.pop(0) if codes else next(fresh) for _ in range(n)],
     )
     assert sorted(recipient_ops.unused_short_codes(db_session, 2)) == ["ACEFGHKM", "ACEFGHKN"]
 

@@ -217,3 +217,8 @@ def test_missing_and_duplicate_columns() -> None:
 def test_binary_in_a_csv() -> None:
     assert refused(b"enhet\nA\x00B\n", "x.csv").code == "wrong_type"
     assert refused(b"enhet\nA\x01B\n", "x.csv").code == "wrong_type"
+
+
+def test_xlsx_text_that_starts_like_a_formula_is_a_cell_error() -> None:
+    table = read_table(xlsx([["Enhet", "Kön"], ["@SUM(1)", "K"], ["-5", "M"]]), "x.xlsx")
+    assert [(e.row, e.column) for e in table.errors] == [(2, "Enhet")]
