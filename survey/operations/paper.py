@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from survey.domain.paper import (
@@ -35,6 +35,7 @@ from survey.domain.tabular import ImportRejected, RowError, read_table
 from survey.models import Answer, DraftAnswer, FreeTextComment, Invitation, Round, SurveyResponse
 from survey.models.invitation import GENDERS
 from survey.operations import audit
+from survey.operations.bulk import insert_rows
 from survey.operations.recipients import require_importable
 from survey.operations.responses import clean_free_text
 from survey.queries.imports import (
@@ -134,17 +135,16 @@ def import_paper_rows(
         for code, value in sorted(row.answers.items())
     ]
     comments = [
-        {"id": uuid.uuid4(), "survey_response_id": response_id, "text": text}
+        {"id": uuid.uuid4(), "survey_response_id": response_id, "text": text, "is_released": False}
         for response_id, row in forms
         if row.comment and (text := clean_free_text(row.comment))
     ]
-    for table, values in (
+    for model, values in (
         (SurveyResponse, responses),
         (Answer, answers),
         (FreeTextComment, comments),
     ):
-        for start in range(0, len(values), CHUNK):
-            session.execute(insert(table.__table__), values[start : start + CHUNK])
+        insert_rows(session, model.__table__, values)  # type: ignore[arg-type]
     audit.record(
         session,
         "responses.import",

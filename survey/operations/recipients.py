@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from survey.domain.recipients import (
@@ -24,9 +24,11 @@ from survey.domain.tokens import new_short_codes, new_token
 from survey.models import Invitation, Round
 from survey.models.invitation import CHANNELS, GENDERS, WITHDRAW_REASONS
 from survey.operations import audit
+from survey.operations.bulk import insert_rows
 from survey.queries.imports import bestallare_index, round_unit_ids, unit_index_for_round
 
 CHUNK = 1000
+INVITATION: Table = Invitation.__table__  # type: ignore[assignment]
 
 
 def require_importable(round_: Round) -> None:
@@ -117,10 +119,7 @@ def import_recipient_rows(
         }
         for row, code in zip(rows, codes, strict=True)
     ]
-    for start in range(0, len(values), CHUNK):
-        # Core insert of the table: one executemany per chunk (the ORM's bulk path falls
-        # back to a statement per row here).
-        session.execute(insert(Invitation.__table__), values[start : start + CHUNK])
+    insert_rows(session, INVITATION, values)
     audit.record(
         session,
         "invitations.import",
