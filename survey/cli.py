@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from survey.cli_imports import register_import_cli
 from survey.clock import local_today
 from survey.domain.staff_refusals import StaffRefusal
 from survey.domain.tokens import format_code
@@ -57,6 +58,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(rounds_group)
     register_staff_cli(app)
+    register_import_cli(app)
 
 
 @click.command("demo")

@@ -27,6 +27,20 @@ def new_short_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def new_short_codes(count: int) -> list[str]:
+    """`count` codes like new_short_code(), one `secrets.randbelow` each (for bulk imports)."""
+    base = len(CODE_ALPHABET)
+    codes = []
+    for _ in range(count):
+        number = secrets.randbelow(base**CODE_LENGTH)
+        chars = []
+        for _ in range(CODE_LENGTH):
+            number, digit = divmod(number, base)
+            chars.append(CODE_ALPHABET[digit])
+        codes.append("".join(chars))
+    return codes
+
+
 def normalise_code(typed: str) -> str | None:
     """The canonical code for what a person typed, or None if it cannot be a code.
 

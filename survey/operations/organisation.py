@@ -66,8 +66,11 @@ def find_node_by_path(session: Session, path: str) -> OrgNode | None:
     return node
 
 
-def ensure_node_path(session: Session, path: str, insats_code: str | None = None) -> OrgNode:
-    """The node at `path`, creating missing levels; the leaf gets `insats_code`. Idempotent."""
+def ensure_node_path(
+    session: Session, path: str, insats_code: str | None = None, tree: str = "utforare"
+) -> OrgNode:
+    """The node at `path` in `tree` ("utforare" or "bestallare"), creating missing levels;
+    the leaf gets `insats_code`. Idempotent."""
     node: OrgNode | None = None
     names = split_path(path)
     for depth, name in enumerate(names):
@@ -77,13 +80,14 @@ def ensure_node_path(session: Session, path: str, insats_code: str | None = None
                 OrgNode.parent_id.is_(None) if parent is None else OrgNode.parent_id == parent.id,
                 OrgNode.name == name,
                 OrgNode.valid_to.is_(None),
+                OrgNode.tree == tree,
             )
         )
         if node is None:
             level = DEFAULT_LEVELS[depth] if depth < len(DEFAULT_LEVELS) else "enhet"
             if depth == len(names) - 1 and insats_code:
                 level = "verksamhet"
-            node = OrgNode(name=name, parent=parent, level=level)
+            node = OrgNode(name=name, parent=parent, level=level, tree=tree)
             session.add(node)
             session.flush()
     assert node is not None  # noqa: S101 - split_path guarantees at least one name

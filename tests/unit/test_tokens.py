@@ -62,3 +62,15 @@ def test_format_code_groups_in_fours():
 @pytest.mark.parametrize("value", ["", "short", "a" * 65, "abc/def" * 5, "ä" * 30])
 def test_looks_like_token_rejects_junk(value):
     assert not looks_like_token(value)
+
+
+def test_bulk_short_codes_use_the_alphabet_and_normalise():
+    from survey.domain.tokens import CODE_ALPHABET, CODE_LENGTH, new_short_codes, normalise_code
+
+    codes = new_short_codes(2000)
+    assert len(codes) == 2000
+    assert len(set(codes)) > 1990
+    assert all(len(c) == CODE_LENGTH and set(c) <= set(CODE_ALPHABET) for c in codes)
+    assert all(normalise_code(c) == c for c in codes)
+    # Every position takes every character (no digit of the base conversion is stuck).
+    assert all({c[i] for c in codes} == set(CODE_ALPHABET) for i in range(CODE_LENGTH))
