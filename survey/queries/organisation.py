@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
-from sqlalchemy import ColumnElement, Select, false, literal, select, true
+from sqlalchemy import CTE, ColumnElement, Select, false, literal, select, true
 from sqlalchemy.orm import Session
 
 from survey.domain.access import Access, Permission
@@ -20,11 +21,21 @@ from survey.models import Insats, OrgNode, OrgNodeParent
 
 def subtree_ids(root_ids: Iterable[int]) -> Select[tuple[int]]:
     """SELECT of the ids of the given nodes and all their descendants (recursive CTE)."""
-    roots = sorted(set(root_ids))
+    return select(_subtree_cte(tuple(sorted(set(root_ids)))).c.id)
+
+
+@lru_cache(maxsize=512)
+def _subtree_cte(roots: tuple[int, ...]) -> CTE:
+    # One CTE object per set of roots, so one statement may filter two columns by the same
+    # scope (SQLAlchemy refuses two different CTEs of one name in a statement).
     base = select(OrgNode.id.label("id")).where(OrgNode.id.in_(roots))
-    tree = base.cte("subtree", recursive=True)
-    tree = tree.union(select(OrgNode.id).join(tree, OrgNode.parent_id == tree.c.id))
-    return select(tree.c.id)
+    name = (
+        "subtree_" + "_".join(map(str, roots))
+        if len(roots) <= 8
+        else f"subtree_{hash(roots) & 0xFFFFFF:x}"
+    )
+    tree = base.cte(name, recursive=True)
+    return tree.union(select(OrgNode.id).join(tree, OrgNode.parent_id == tree.c.id))
 
 
 def ancestor_ids(session: Session, node_id: int) -> list[int]:

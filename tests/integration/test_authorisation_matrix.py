@@ -1,0 +1,212 @@
+"""Every staff route × every role × a unit in scope and one out of scope (SPEC §8).
+
+The table below states, for each route, what SPEC §8 implies: the capability it needs and
+whether it concerns one part of the organisation. The roles' capabilities are written out
+here, apart from the code's own table, so a route registered with a weaker permission, a
+role given too much, or a view that forgets its subtree check fails a row. A route added
+without a row fails `test_every_staff_route_has_a_row`.
+
+Expected: a role without the capability gets 403; with it, an object outside the person's
+subtrees gets 404 (never data); otherwise the view runs (200, a redirect, or 400 for an
+empty form).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from survey.models import OrgNode, RoleGrant, User
+from survey.operations.invitations import issue_invitation
+from survey.operations.users import create_user
+from survey.staff.guard import ROUTES
+from tests.factories import make_round, make_unit
+
+#: What SPEC §8 and §1 give each role (written out here on purpose, not imported).
+ROLE_CAN = {
+    "admin": {
+        "sign_in",
+        "rounds",
+        "manage_rounds",
+        "invitations",
+        "organisation",
+        "users",
+        "audit",
+    },
+    "handlaggare": {"sign_in", "rounds", "manage_rounds", "invitations"},
+    "enhetschef": {"sign_in", "rounds"},
+    "stodperson": {"sign_in"},
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    url: str  # with {round}, {node}, {parent}, {user}, {grant}, {invitation}
+    needs: str | None  # None: public (signed out is fine)
+    scoped: bool = True
+    #: Needs the capability on the whole installation (the audit log, a new root unit).
+    everywhere: bool = False
+
+
+MATRIX: dict[str, Row] = {
+    "staff.login": Row("GET", "/personal/logga-in", None, scoped=False),
+    "staff.second_factor": Row("GET", "/personal/logga-in/kod", None, scoped=False),
+    "staff.reset_password": Row("GET", "/personal/aterstall/not-a-secret", None, scoped=False),
+    "staff.home": Row("GET", "/personal/", "sign_in", scoped=False),
+    "staff.account": Row("GET", "/personal/konto", "sign_in", scoped=False),
+    "staff.change_password": Row("POST", "/personal/konto/losenord", "sign_in", scoped=False),
+    "staff.enrol_second_factor": Row(
+        "GET", "/personal/konto/tvastegsverifiering", "sign_in", scoped=False
+    ),
+    "staff.remove_second_factor": Row(
+        "POST", "/personal/konto/tvastegsverifiering/ta-bort", "sign_in", scoped=False
+    ),
+    "staff.logout": Row("POST", "/personal/logga-ut", "sign_in", scoped=False),
+    "staff.rounds_list": Row("GET", "/personal/omgangar", "rounds", scoped=False),
+    "staff.round_new": Row("GET", "/personal/omgangar/ny", "manage_rounds", scoped=False),
+    "staff.round_detail": Row("GET", "/personal/omgangar/{round}", "rounds"),
+    "staff.round_edit": Row("GET", "/personal/omgangar/{round}/redigera", "manage_rounds"),
+    "staff.round_open": Row("POST", "/personal/omgangar/{round}/oppna", "manage_rounds"),
+    "staff.round_close": Row("GET", "/personal/omgangar/{round}/stang", "manage_rounds"),
+    "staff.round_overview_page": Row("GET", "/personal/omgangar/{round}/oversikt", "rounds"),
+    "staff.round_overview_csv": Row("GET", "/personal/omgangar/{round}/oversikt.csv", "rounds"),
+    "staff.round_invitations": Row("GET", "/personal/omgangar/{round}/inbjudningar", "invitations"),
+    "staff.invitation_new": Row("GET", "/personal/omgangar/{round}/inbjudningar/ny", "invitations"),
+    "staff.invitation_withdraw": Row(
+        "POST", "/personal/omgangar/{round}/inbjudningar/{invitation}/aterkalla", "invitations"
+    ),
+    "staff.org_tree": Row("GET", "/personal/organisation", "rounds", scoped=False),
+    "staff.org_add": Row("GET", "/personal/organisation/ny?forelder={parent}", "organisation"),
+    "staff.org_rename": Row("GET", "/personal/organisation/{node}/byt-namn", "organisation"),
+    "staff.org_move": Row("GET", "/personal/organisation/{node}/flytta", "organisation"),
+    "staff.org_close": Row("GET", "/personal/organisation/{node}/stang", "organisation"),
+    "staff.org_split": Row("GET", "/personal/organisation/{node}/dela", "organisation"),
+    "staff.org_merge": Row("GET", "/personal/organisation/{node}/sla-ihop", "organisation"),
+    "staff.users_list": Row("GET", "/personal/anvandare", "users", scoped=False),
+    "staff.user_new": Row("GET", "/personal/anvandare/ny", "users", scoped=False),
+    "staff.user_detail": Row("GET", "/personal/anvandare/{user}", "users"),
+    "staff.user_grant": Row("POST", "/personal/anvandare/{user}/roller", "users"),
+    "staff.user_revoke": Row("POST", "/personal/anvandare/{user}/roller/{grant}/ta-bort", "users"),
+    "staff.user_active": Row("POST", "/personal/anvandare/{user}/status", "users"),
+    "staff.user_reset_link": Row("POST", "/personal/anvandare/{user}/lank", "users"),
+    "staff.user_remove_second_factor": Row(
+        "POST", "/personal/anvandare/{user}/tvastegsverifiering", "users"
+    ),
+    "staff.audit_log": Row("GET", "/personal/logg", "audit", scoped=False, everywhere=True),
+}
+
+ROLES = ("admin", "handlaggare", "enhetschef", "stodperson")
+#: A role on the whole installation as well as on one enhet.
+SUBJECTS = (*ROLES, "admin_everywhere")
+
+
+def test_every_staff_route_has_a_row(app):
+    staff_endpoints = {
+        rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith("staff.")
+    }
+    assert staff_endpoints == set(MATRIX), "add a row to MATRIX for every new staff route"
+    assert set(ROUTES) == set(MATRIX)
+
+
+def _user(session, email, role, node):
+    user = create_user(session, email=email, name=email, password=None, grants=[(role, node)])
+    # An enrolled second factor, so the admin's pages are reachable.
+    user.totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    session.flush()
+    return user
+
+
+@pytest.fixture
+def world(db_session):
+    v1 = make_unit(db_session, "F/E1/V1")
+    v2 = make_unit(db_session, "F/E1/V2")
+    v3 = make_unit(db_session, "F/E2/V3")
+    inside = make_round(db_session, units=[v1, v2], code="INSIDE")
+    outside = make_round(db_session, units=[v3], code="OUTSIDE")
+    inv_in = issue_invitation(db_session, inside, v1)
+    inv_out = issue_invitation(db_session, outside, v3)
+    target_in = _user(db_session, "in@example.se", "stodperson", v1.parent)
+    target_out = _user(db_session, "out@example.se", "stodperson", v3.parent)
+    subjects = {role: _user(db_session, f"{role}@example.se", role, v1.parent) for role in ROLES}
+    subjects["admin_everywhere"] = _user(db_session, "root@example.se", "admin", None)
+    db_session.commit()
+
+    def values(scope: str) -> dict[str, object]:
+        inside_scope = scope == "in"
+        target = target_in if inside_scope else target_out
+        grant = db_session.query(RoleGrant).filter_by(user_id=target.id).one()
+        node: OrgNode = v1 if inside_scope else v3
+        return {
+            "round": "INSIDE" if inside_scope else "OUTSIDE",
+            "node": node.id,
+            "parent": node.parent_id,
+            "user": target.id,
+            "grant": grant.id,
+            "invitation": (inv_in if inside_scope else inv_out).invitation_id,
+        }
+
+    return subjects, values
+
+
+def _sign_in_as(client, user: User) -> None:
+    with client.session_transaction("/personal/") as session:
+        session["_user_id"] = f"{user.id}:{user.session_version}"
+        session["_fresh"] = True
+        session["signed_in_at"] = session["seen_at"] = time.time()
+
+
+def _expected(subject: str, row: Row, scope: str) -> str:
+    role = "admin" if subject == "admin_everywhere" else subject
+    if row.needs not in ROLE_CAN[role]:
+        return "403"
+    if row.everywhere and subject != "admin_everywhere":
+        return "403"
+    if row.scoped and scope == "out" and subject != "admin_everywhere":
+        return "404"
+    return "allowed"
+
+
+def _outcome(status: int) -> str:
+    if status == 403:
+        return "403"
+    if status == 404:
+        return "404"
+    assert status in {200, 302, 400}, f"unexpected status {status}"
+    return "allowed"
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+@pytest.mark.parametrize("endpoint", sorted(e for e, r in MATRIX.items() if r.needs))
+def test_route_by_role_and_scope(app, world, subject, endpoint):
+    subjects, values = world
+    row = MATRIX[endpoint]
+    for scope in ("in", "out") if row.scoped else ("in",):
+        client = app.test_client()
+        _sign_in_as(client, subjects[subject])
+        url = row.url.format(**values(scope))
+        response = client.open(url, method=row.method)
+        assert _outcome(response.status_code) == _expected(subject, row, scope), (
+            f"{subject} {row.method} {url} ({scope} of scope) gave {response.status_code}"
+        )
+        if response.status_code == 404:
+            body = response.get_data(as_text=True)
+            assert "V3" not in body  # the page names nothing of the other subtree
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, r in MATRIX.items() if r.needs))
+def test_signed_out_goes_to_sign_in(app, world, endpoint):
+    _, values = world
+    row = MATRIX[endpoint]
+    response = app.test_client().open(row.url.format(**values("in")), method=row.method)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/personal/logga-in")
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e, r in MATRIX.items() if not r.needs))
+def test_public_staff_routes(app, world, endpoint):
+    row = MATRIX[endpoint]
+    response = app.test_client().open(row.url, method=row.method)
+    assert response.status_code in {200, 302, 404}
