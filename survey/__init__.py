@@ -54,6 +54,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         default_translation_directories=str(ROOT / "translations"),
         locale_selector=select_locale,
     )
+    # Before CSRFProtect reads the form: upload pages may carry a 5 MB file.
+    from survey.staff.views_imports import allow_uploads
+
+    app.before_request(allow_uploads)
     csrf.init_app(app)
     limiter.init_app(app)
 

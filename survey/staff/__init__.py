@@ -15,6 +15,7 @@ from survey.staff import (  # noqa: E402, F401
     context,
     views_auth,
     views_home,
+    views_imports,
     views_org,
     views_overview,
     views_rounds,

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 
-from survey.models import OrgNode, RoleGrant, User
+from survey.models import OrgNode, RoleGrant, StagedImport, User
 from survey.operations.invitations import issue_invitation
 from survey.operations.users import create_user
 from survey.staff.guard import ROUTES
@@ -78,6 +79,26 @@ MATRIX: dict[str, Row] = {
     "staff.invitation_withdraw": Row(
         "POST", "/personal/omgangar/{round}/inbjudningar/{invitation}/aterkalla", "invitations"
     ),
+    "staff.recipients_upload": Row(
+        "GET", "/personal/omgangar/{round}/mottagarlista", "invitations"
+    ),
+    "staff.recipients_confirm": Row(
+        "POST", "/personal/omgangar/{round}/mottagarlista/{staged_recipients}", "invitations"
+    ),
+    "staff.paper_upload": Row("GET", "/personal/omgangar/{round}/pappersenkater", "invitations"),
+    "staff.paper_confirm": Row(
+        "POST", "/personal/omgangar/{round}/pappersenkater/{staged_paper}", "invitations"
+    ),
+    "staff.org_import": Row(
+        "GET", "/personal/organisation/importera", "organisation", scoped=False, everywhere=True
+    ),
+    "staff.org_import_confirm": Row(
+        "POST",
+        "/personal/organisation/importera/{staged_org}",
+        "organisation",
+        scoped=False,
+        everywhere=True,
+    ),
     "staff.org_tree": Row("GET", "/personal/organisation", "rounds", scoped=False),
     "staff.org_add": Row("GET", "/personal/organisation/ny?forelder={parent}", "organisation"),
     "staff.org_rename": Row("GET", "/personal/organisation/{node}/byt-namn", "organisation"),
@@ -134,7 +155,17 @@ def world(db_session):
     subjects["admin_everywhere"] = _user(db_session, "root@example.se", "admin", None)
     db_session.commit()
 
-    def values(scope: str) -> dict[str, object]:
+    # Each person's own checked (empty) uploads, waiting for confirmation.
+    staged = {}
+    for subject, user in subjects.items():
+        for round_ in (inside, outside):
+            staged[(subject, round_.code)] = {
+                f"staged_{kind}": _staged(db_session, kind, round_ if kind != "org" else None, user)
+                for kind in ("recipients", "paper", "org")
+            }
+    db_session.commit()
+
+    def values(scope: str, subject: str = "admin") -> dict[str, object]:
         inside_scope = scope == "in"
         target = target_in if inside_scope else target_out
         grant = db_session.query(RoleGrant).filter_by(user_id=target.id).one()
@@ -146,9 +177,25 @@ def world(db_session):
             "user": target.id,
             "grant": grant.id,
             "invitation": (inv_in if inside_scope else inv_out).invitation_id,
+            **staged[(subject, "INSIDE" if inside_scope else "OUTSIDE")],
         }
 
     return subjects, values
+
+
+def _staged(session, kind, round_, user) -> str:
+    item = StagedImport(
+        kind=kind,
+        round_id=round_.id if round_ is not None else None,
+        user_id=user.id,
+        created_at=datetime.now(UTC),
+        filename="x.csv",
+        row_count=0,
+        rows=[],
+    )
+    session.add(item)
+    session.flush()
+    return str(item.id)
 
 
 def _sign_in_as(client, user: User) -> None:
@@ -186,7 +233,7 @@ def test_route_by_role_and_scope(app, world, subject, endpoint):
     for scope in ("in", "out") if row.scoped else ("in",):
         client = app.test_client()
         _sign_in_as(client, subjects[subject])
-        url = row.url.format(**values(scope))
+        url = row.url.format(**values(scope, subject))
         response = client.open(url, method=row.method)
         assert _outcome(response.status_code) == _expected(subject, row, scope), (
             f"{subject} {row.method} {url} ({scope} of scope) gave {response.status_code}"
