@@ -1,0 +1,266 @@
+"""The staff side in Chromium, CSRF on: sign in with TOTP, create a round for two
+verksamheter, upload an Excel list with one bad row, fix it, import, make one invitation on the
+spot, answer that survey by its code and watch the overview move; axe on every staff page in
+Swedish and English."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pyotp
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from openpyxl import Workbook
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from survey.clock import local_today
+from survey.models import Invitation, OrgNode, StagedImport, User
+from survey.operations.invitations import issue_invitation
+from tests.browser.conftest import new_context
+from tests.factories import STAFF_PASSWORD, make_round, make_staff, make_unit
+
+pytestmark = pytest.mark.browser
+
+AXE = Axe()  # WCAG 2.x A and AA (staff pages: AA; the respondent's pages also meet AAA contrast)
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def assert_accessible(page: Page, what: str) -> None:
+    results = AXE.run(page)
+    assert results.violations_count == 0, f"{what}:\n{results.generate_report()}"
+
+
+def xlsx(tmp_path: Path, name: str, rows: list[list[object]]) -> Path:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    path = tmp_path / name
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def sign_in(page: Page, live_server: str, email: str, *, lang: str = "sv") -> None:
+    page.goto(f"{live_server}/personal/?lang={lang}")
+    expect(page).to_have_url(re.compile(r"/personal/logga-in"))
+    page.fill("#email", email)
+    page.fill("#password", STAFF_PASSWORD)
+    page.locator("form.form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/personal/logga-in/kod"))
+    page.fill("#code", pyotp.TOTP(SECRET).now())
+    page.locator("form.form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/personal/(\?.*)?$"))
+
+
+def test_a_round_from_sign_in_to_a_moving_overview(browser, live_server, db_session, tmp_path):
+    make_unit(db_session, "Förvaltningen/Enhet 1/Växtverket")
+    make_unit(db_session, "Förvaltningen/Enhet 1/Ateljén")
+    db_session.commit()
+    make_staff(db_session, "admin@example.se", grants=[("admin", None)], totp_secret=SECRET)
+    context = new_context(browser, viewport={"width": 1280, "height": 900}, has_touch=False)
+    page = context.new_page()
+    sign_in(page, live_server, "admin@example.se")
+    assert_accessible(page, "start")
+
+    page.get_by_role("link", name="Enkätomgångar").first.click()
+    page.get_by_role("link", name="Ny omgång").click()
+    page.fill("#code", "DV-WEB")
+    page.fill("#title", "Daglig verksamhet, webbtest")
+    page.get_by_label(re.compile("Växtverket")).check()
+    page.get_by_label(re.compile("Ateljén")).check()
+    assert_accessible(page, "new round")
+    page.get_by_role("button", name="Skapa omgången").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("webbtest")
+    page.get_by_role("button", name="Öppna omgången").click()
+    expect(page.locator(".message-success")).to_contain_text("öppnad")
+    assert_accessible(page, "round")
+
+    page.get_by_role("link", name=re.compile("Importera en mottagarlista")).click()
+    bad = xlsx(
+        tmp_path, "lista.xlsx", [["Enhet", "Kön"], ["Växtverket", "Kvinna"], ["Ateljén", "Q"]]
+    )
+    page.set_input_files("#file", str(bad))
+    page.get_by_role("button", name="Kontrollera filen").click()
+    errors = page.locator("table", has=page.locator("caption", has_text="Fel i"))
+    expect(errors).to_contain_text("Kön")
+    expect(errors.locator("tbody tr")).to_have_count(1)
+    expect(errors.locator("tbody th")).to_have_text("3")
+    assert_accessible(page, "preview with a bad row")
+    good = xlsx(
+        tmp_path, "lista.xlsx", [["Enhet", "Kön"], ["Växtverket", "Kvinna"], ["Ateljén", "Man"]]
+    )
+    page.set_input_files("#file", str(good))
+    page.get_by_role("button", name="Kontrollera filen").click()
+    expect(page.locator(".message-success")).to_contain_text("2 rader")
+    assert_accessible(page, "preview without problems")
+    page.get_by_role("button", name="Skapa 2 inbjudningar").click()
+    expect(page.locator(".message-success")).to_contain_text("2 inbjudningar")
+
+    page.get_by_role("link", name=re.compile("Skapa en inbjudan nu")).click()
+    page.select_option("#unit", label="Förvaltningen/Enhet 1/Växtverket")
+    page.select_option("#gender", "man")
+    page.get_by_role("button", name="Skapa inbjudan").click()
+    code = page.locator(".big-code code").inner_text()
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", code)
+    expect(page.locator(".qr svg")).to_be_visible()
+    assert_accessible(page, "invitation made")
+
+    page.goto(f"{live_server}/personal/omgangar/DV-WEB/oversikt")
+    expect(page.locator(".lead")).to_contain_text("0 av 3 brukare")
+    assert_accessible(page, "overview")
+
+    tablet = new_context(browser).new_page()
+    tablet.goto(f"{live_server}/")
+    tablet.fill("#code", code)
+    with tablet.expect_navigation():
+        tablet.get_by_role("button", name="Börja").click()
+    with tablet.expect_navigation():
+        tablet.get_by_role("button", name="Börja").click()
+    for _ in range(30):
+        if "/q/" not in tablet.url:
+            break
+        with tablet.expect_navigation():
+            if tablet.locator("textarea").count():
+                tablet.get_by_role("button", name="Spara och fortsätt").click()
+            else:
+                tablet.locator("button.answer").first.click()
+    with tablet.expect_navigation():
+        tablet.get_by_role("button", name="Skicka in mina svar").click()
+    expect(tablet.get_by_role("heading", level=1)).to_contain_text("Tack")
+
+    page.get_by_role("link", name="Uppdatera siffrorna").click()
+    expect(page.locator(".lead")).to_contain_text("1 av 3 brukare")
+    row = page.locator("tbody tr", has=page.locator("th", has_text="Växtverket"))
+    expect(row).to_contain_text("50 %")
+    context.close()
+
+
+def _world(db_session):
+    v1 = make_unit(db_session, "Förvaltningen/Enhet 1/Växtverket")
+    make_unit(db_session, "Förvaltningen/Enhet 1/Ateljén")
+    round_ = make_round(
+        db_session, units=[v1], code="DV-AXE", closes_on=local_today() + timedelta(days=9)
+    )
+    issue_invitation(db_session, round_, v1, gender="kvinna")
+    db_session.commit()
+    admin = make_staff(db_session, "admin@example.se", grants=[("admin", None)], totp_secret=SECRET)
+    other = make_staff(db_session, "eva@example.se", grants=[("enhetschef", v1.parent)])
+    return v1, admin, other
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_axe_finds_no_violations_on_any_staff_page(
+    browser, live_server, db_session, tmp_path, lang
+):
+    v1, _admin, other = _world(db_session)
+    context = new_context(browser, viewport={"width": 1280, "height": 900}, has_touch=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/personal/logga-in?lang={lang}")
+    assert_accessible(page, "sign in")
+    page.fill("#email", "admin@example.se")
+    page.fill("#password", "wrong password here")
+    page.locator("form.form button[type=submit]").click()
+    assert_accessible(page, "sign in, wrong password")
+    page.fill("#password", STAFF_PASSWORD)
+    page.locator("form.form button[type=submit]").click()
+    assert_accessible(page, "second factor")
+    page.fill("#code", pyotp.TOTP(SECRET).now())
+    page.locator("form.form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/personal/(\?.*)?$"))
+    base = f"{live_server}/personal"
+    pages = [
+        "/",
+        "/konto",
+        "/omgangar",
+        "/omgangar/ny",
+        "/omgangar/DV-AXE",
+        "/omgangar/DV-AXE/redigera",
+        "/omgangar/DV-AXE/stang",
+        "/omgangar/DV-AXE/inbjudningar",
+        "/omgangar/DV-AXE/inbjudningar/ny",
+        "/omgangar/DV-AXE/oversikt",
+        "/omgangar/DV-AXE/oversikt?sortera=lagst",
+        "/omgangar/DV-AXE/mottagarlista",
+        "/omgangar/DV-AXE/pappersenkater",
+        "/organisation",
+        "/organisation?hierarki=bestallare",
+        "/organisation/ny",
+        f"/organisation/ny?forelder={v1.parent_id}",
+        f"/organisation/{v1.id}/byt-namn",
+        f"/organisation/{v1.id}/flytta",
+        f"/organisation/{v1.id}/stang",
+        f"/organisation/{v1.id}/dela",
+        f"/organisation/{v1.id}/sla-ihop",
+        "/organisation/importera",
+        "/anvandare",
+        "/anvandare/ny",
+        f"/anvandare/{other.id}",
+        "/logg",
+        "/finns-inte",
+    ]
+    for path in pages:
+        page.goto(base + path)
+        assert_accessible(page, path)
+    # Pages that a POST renders: a form with errors, a preview, an invitation made.
+    page.goto(base + "/omgangar/ny")
+    page.fill("#code", "")
+    page.locator("form.form button[type=submit]").click()
+    assert_accessible(page, "new round with errors")
+    page.goto(base + "/omgangar/DV-AXE/mottagarlista")
+    page.set_input_files("#file", str(xlsx(tmp_path, "l.xlsx", [["Enhet", "Kön"], ["Nope", "Q"]])))
+    page.locator("form.form button[type=submit]").click()
+    assert_accessible(page, "recipient preview with errors")
+    page.set_input_files(
+        "#file", str(xlsx(tmp_path, "l.xlsx", [["Enhet", "Kön"], ["Växtverket", "K"]]))
+    )
+    page.locator("form.form button[type=submit]").click()
+    assert_accessible(page, "recipient preview")
+    page.goto(base + "/omgangar/DV-AXE/inbjudningar/ny")
+    page.locator("form.form button[type=submit]").click()
+    assert_accessible(page, "invitation made")
+    page.goto(base + "/konto/tvastegsverifiering")
+    assert_accessible(page, "enrol second factor")
+    # An enhetschef on a page of a role they lack.
+    page.goto(base + "/")
+    page.locator("form.inline button[type=submit]").click()  # sign out
+    assert_accessible(page, "signed out")
+    context.close()
+
+
+def test_staff_forms_work_without_javascript(browser, live_server, db_session):
+    make_unit(db_session, "Förvaltningen/Enhet 1/Växtverket")
+    db_session.commit()
+    make_staff(db_session, "admin@example.se", grants=[("admin", None)], totp_secret=SECRET)
+    context = new_context(browser, java_script_enabled=False, has_touch=False)
+    page = context.new_page()
+    sign_in(page, live_server, "admin@example.se")
+    page.goto(f"{live_server}/personal/omgangar/ny")
+    page.fill("#code", "DV-NOJS")
+    page.get_by_label(re.compile("Växtverket")).check()
+    page.get_by_role("button", name="Skapa omgången").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("DV-NOJS")
+    db_session.rollback()
+    assert db_session.scalar(select(OrgNode).where(OrgNode.name == "Växtverket")) is not None
+    assert db_session.scalar(select(StagedImport)) is None
+    context.close()
+
+
+def test_a_forged_staff_form_without_csrf_token_changes_nothing(browser, live_server, db_session):
+    make_staff(db_session, "admin@example.se", grants=[("admin", None)], totp_secret=SECRET)
+    context = new_context(browser, has_touch=False)
+    page = context.new_page()
+    sign_in(page, live_server, "admin@example.se")
+    other = make_staff(db_session, "eva@example.se", grants=[("stodperson", None)])
+    # A signed-in browser posts a form without the token (as a hostile page would try).
+    response = page.request.post(f"{live_server}/personal/anvandare/{other.id}/status")
+    assert response.status in {302, 400}
+    db_session.rollback()
+    assert db_session.get(User, other.id).is_active
+    db_session.rollback()
+    assert db_session.scalar(select(Invitation)) is None
+    context.close()
