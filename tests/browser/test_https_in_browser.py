@@ -118,3 +118,40 @@ def test_whole_survey_over_https_by_link(tls_page: Page, tls_server, db_session)
     assert pages
     assert all(h.get("strict-transport-security") == "max-age=31536000" for h in pages)
     assert all(h.get("referrer-policy") == "same-origin" for h in pages)
+
+
+def test_staff_sign_in_and_a_round_over_https(tls_page: Page, tls_server, db_session):
+    """Staff forms over TLS under gunicorn's workers: CSRF referrer check, Secure cookie."""
+    import pyotp
+
+    from survey.models import Round
+    from tests.factories import STAFF_PASSWORD, make_staff, make_unit
+
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    make_unit(db_session, "Förvaltningen/Enhet 1/Växtverket")
+    db_session.commit()
+    make_staff(db_session, "admin@example.se", grants=[("admin", None)], totp_secret=secret)
+    db_session.rollback()
+    page = tls_page
+    page.goto(f"{tls_server.url}/personal/")
+    page.fill("#email", "admin@example.se")
+    page.fill("#password", STAFF_PASSWORD)
+    with page.expect_navigation():
+        page.locator("form.form button[type=submit]").click()
+    page.fill("#code", pyotp.TOTP(secret).now())
+    with page.expect_navigation():
+        page.locator("form.form button[type=submit]").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Välkommen")
+    page.goto(f"{tls_server.url}/personal/omgangar/ny")
+    page.fill("#code", "DV-TLS")
+    page.get_by_label("Förvaltningen/Enhet 1/Växtverket (Daglig verksamhet)").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Skapa omgången").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("DV-TLS")
+    db_session.rollback()
+    assert db_session.scalar(select(Round.is_draft).where(Round.code == "DV-TLS")) is True
+    cookie = next(c for c in page.context.cookies() if c["name"] == "brukarenkat_personal")
+    assert cookie["secure"]
+    assert cookie["httpOnly"]
+    assert cookie["path"] == "/personal"
+    assert cookie["sameSite"] == "Strict"
