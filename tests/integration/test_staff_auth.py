@@ -207,3 +207,18 @@ def test_respondent_pages_never_get_the_staff_cookie(client, db_session):
     assert "Path=/personal" in staff_cookie[0]
     assert "SameSite=Strict" in staff_cookie[0]
     assert "HttpOnly" in staff_cookie[0]
+
+
+def test_a_respondent_page_shows_nothing_of_a_staff_session(client, db_session):
+    make_staff(db_session)
+    sign_in(client)
+    assert client.get("/personal/").status_code == 200
+    page = client.get("/")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "/personal" not in text
+    assert "anna@example.se" not in text
+    assert "Logga ut" not in text
+    assert not any(
+        c.startswith("brukarenkat_personal=") for c in page.headers.getlist("Set-Cookie")
+    )
