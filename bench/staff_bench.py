@@ -17,8 +17,11 @@ For each person, GET
 through Flask's test client, in process: the whole request (session cookie, Flask-Login's
 user load, the guard, the queries, the roll-up, the template, compression of the body, since
 the requests send `Accept-Encoding: gzip, deflate, br` as a browser does) and the database;
-no web server, no network. --warmup untimed requests (default 5), then --runs timed ones
-(default 30), each timed around `client.get` with `time.perf_counter`; median, p95
+no web server, no network. --warmup untimed rounds (default 5), then --runs timed rounds
+(default 30); a round GETs each of the six requests once, in turn, so a burst of load on a
+shared machine falls on all of them alike. Each GET is timed around `client.get` with
+`time.perf_counter` (wall) and `time.process_time` (CPU of this process: on SQLite that
+includes the database engine, on PostgreSQL the server's work is not in it). Median, p95
 (inclusive quantiles), max, and the body size as sent and decoded.
 
 People sign in as the tests do: the staff session cookie is written directly
@@ -28,8 +31,9 @@ People sign in as the tests do: the staff session cookie is written directly
 --profile-all, every request, is run --profile-runs times (default 10) under cProfile (CPU
 clock), and the top functions by cumulative time are printed, per request.
 
---index SQL: a CREATE INDEX statement run (and the database ANALYZEd again) after the
-timings; then everything is timed once more, so the two can be compared. The index is the
+--index SQL: after the timings, a trial of a CREATE INDEX statement: --index-phases (default
+3) alternations of "without" and "with" (the index created, later dropped, ANALYZE after each
+change), --runs rounds in all per variant, so both see the same machine. The index is the
 benchmark's own, in a throw-away database: a trial, never a migration.
 
 The database is a temporary SQLite file, or a throw-away PostgreSQL database created on the
@@ -49,6 +53,7 @@ import json
 import os
 import platform
 import pstats
+import re
 import statistics
 import sys
 import time
@@ -186,40 +191,87 @@ def check_pages(client: FlaskClient, person: str) -> None:
 # --- timing and profiling ---------------------------------------------------------------
 
 
-def quantile_summary(samples_ms: Sequence[float]) -> dict[str, float | int]:
+def quantile_summary(samples_ms: Sequence[float], prefix: str = "") -> dict[str, float | int]:
     cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
     return {
-        "count": len(samples_ms),
-        "median_ms": round(statistics.median(samples_ms), 2),
-        "p95_ms": round(cuts[94], 2),
-        "min_ms": round(min(samples_ms), 2),
-        "max_ms": round(max(samples_ms), 2),
+        f"{prefix}median_ms": round(statistics.median(samples_ms), 2),
+        f"{prefix}p95_ms": round(cuts[94], 2),
+        f"{prefix}min_ms": round(min(samples_ms), 2),
+        f"{prefix}max_ms": round(max(samples_ms), 2),
     }
 
 
+Samples = dict[str, tuple[list[float], list[float]]]
+
+
+def requests_of(clients: dict[str, FlaskClient]) -> list[tuple[str, str, str]]:
+    """(key, person, url) of every request timed."""
+    return [(f"{p}.{name}", p, url) for p in clients for name, url in PAGES]
+
+
 def time_requests(
-    clients: dict[str, FlaskClient], warmup: int, runs: int
-) -> dict[str, dict[str, Any]]:
-    """Per person and page: warm-up, then `runs` timed GETs."""
+    clients: dict[str, FlaskClient], warmup: int, runs: int, samples: Samples | None = None
+) -> Samples:
+    """Warm-up, then `runs` rounds; each round GETs every request once, in turn, so a burst of
+    load on the machine falls on all of them alike. Wall and CPU (this process) per GET."""
+    requests = requests_of(clients)
+    samples = samples if samples is not None else {key: ([], []) for key, _, _ in requests}
+    for _ in range(warmup):
+        for _, person, url in requests:
+            get(clients[person], url)
+    for _ in range(runs):
+        for key, person, url in requests:
+            cpu = time.process_time()
+            started = time.perf_counter()
+            get(clients[person], url)
+            samples[key][0].append((time.perf_counter() - started) * 1000)
+            samples[key][1].append((time.process_time() - cpu) * 1000)
+    return samples
+
+
+def summarise(clients: dict[str, FlaskClient], samples: Samples) -> dict[str, dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {}
-    for person, client in clients.items():
-        for name, url in PAGES:
-            for _ in range(warmup):
-                get(client, url)
-            samples = []
-            sizes = (0, 0)
-            for _ in range(runs):
-                started = time.perf_counter()
-                sizes = get(client, url)
-                samples.append((time.perf_counter() - started) * 1000)
-            results[f"{person}.{name}"] = {
-                "person": person,
-                "url": url,
-                "bytes_sent": sizes[0],
-                "bytes_decoded": sizes[1],
-                **quantile_summary(samples),
-            }
+    for key, person, url in requests_of(clients):
+        sent, decoded = get(clients[person], url)
+        wall, cpu = samples[key]
+        results[key] = {
+            "person": person,
+            "url": url,
+            "bytes_sent": sent,
+            "bytes_decoded": decoded,
+            "count": len(wall),
+            **quantile_summary(wall),
+            **quantile_summary(cpu, "cpu_"),
+        }
     return results
+
+
+def index_trial(
+    app: Flask, clients: dict[str, FlaskClient], create: str, warmup: int, runs: int, phases: int
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Without and with the index, in alternating phases (index dropped and created again,
+    ANALYZE after each change), `runs` rounds in all per variant."""
+    match = re.search(r"INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", create, re.IGNORECASE)
+    if match is None:
+        raise SystemExit(f"--index: no index name in {create!r}")
+    drop = f"DROP INDEX {match.group(1)}"
+    keys = [key for key, _, _ in requests_of(clients)]
+    without: Samples = {key: ([], []) for key in keys}
+    with_index: Samples = {key: ([], []) for key in keys}
+    per_phase = max(2, runs // phases)
+    for _ in range(phases):
+        time_requests(clients, warmup, per_phase, without)
+        _ddl(app, create)
+        time_requests(clients, warmup, per_phase, with_index)
+        _ddl(app, drop)
+    return {"without": summarise(clients, without), "with": summarise(clients, with_index)}
+
+
+def _ddl(app: Flask, statement: str) -> None:
+    with app.app_context():
+        db.session.execute(text(statement))
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
 
 
 def profile_request(client: FlaskClient, url: str, runs: int, top: int) -> str:
@@ -266,8 +318,9 @@ def run(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
             "warmup": args.warmup,
             "runs": args.runs,
             "aim_ms": args.aim_ms,
-            "requests": time_requests(clients, args.warmup, args.runs),
+            "load_before": round(os.getloadavg()[0], 2),
         }
+        result["requests"] = summarise(clients, time_requests(clients, args.warmup, args.runs))
         if args.profile or args.profile_all:
             profiles = {}
             for key, row in result["requests"].items():
@@ -277,12 +330,11 @@ def run(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
                     )
             result["profiles"] = profiles
         if args.index:
-            with app.app_context():
-                db.session.execute(text(args.index))
-                db.session.execute(text("ANALYZE"))
-                db.session.commit()
             result["index"] = args.index
-            result["requests_with_index"] = time_requests(clients, args.warmup, args.runs)
+            result["index_trial"] = index_trial(
+                app, clients, args.index, args.warmup, args.runs, args.index_phases
+            )
+        result["load_after"] = round(os.getloadavg()[0], 2)
         return result
     finally:
         with app.app_context():
@@ -291,14 +343,16 @@ def run(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def table(rows: dict[str, dict[str, Any]], aim_ms: float) -> str:
-    lines = [
-        f"  {'request':<24}{'median':>9}{'p95':>9}{'max':>9}{'sent B':>10}{'decoded B':>11}  aim"
-    ]
+    heads = ("median", "p95", "max", "cpu med", "cpu p95")
+    head = "".join(f"{h:>9}" for h in (*heads, "sent B", "body B"))
+    lines = [f"  {'request':<24}{head}  aim"]
     for key, row in rows.items():
         verdict = "ok" if row["p95_ms"] <= aim_ms else "OVER"
+        cells = (row[k] for k in ("median_ms", "p95_ms", "max_ms", "cpu_median_ms", "cpu_p95_ms"))
         lines.append(
-            f"  {key:<24}{row['median_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['max_ms']:>9.1f}"
-            f"{row['bytes_sent']:>10,}{row['bytes_decoded']:>11,}  {verdict}"
+            f"  {key:<24}"
+            + "".join(f"{cell:>9.1f}" for cell in cells)
+            + f"{row['bytes_sent']:>9,}{row['bytes_decoded']:>9,}  {verdict}"
         )
     return "\n".join(lines)
 
@@ -314,6 +368,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--profile-runs", type=int, default=10)
     parser.add_argument("--profile-top", type=int, default=35)
     parser.add_argument("--index", help="CREATE INDEX … to try after the first timings")
+    parser.add_argument("--index-phases", type=int, default=3, help="without/with alternations")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL server URL")
     args = parser.parse_args(argv)
     if args.runs < 2:
@@ -328,9 +383,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"requests each, ms"
     )
     print(table(result["requests"], args.aim_ms))
-    if "requests_with_index" in result:
-        print(f"\nwith {result['index']}")
-        print(table(result["requests_with_index"], args.aim_ms))
+    if "index_trial" in result:
+        for variant in ("without", "with"):
+            print(f"\n{variant} {result['index']} ({args.index_phases} alternating phases)")
+            print(table(result["index_trial"][variant], args.aim_ms))
+    print(f"\nload average (1 min) before, after: {result['load_before']}, {result['load_after']}")
     for key, text_ in result.get("profiles", {}).items():
         print(f"\n=== profile {key} ===\n{text_}")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
