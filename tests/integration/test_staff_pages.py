@@ -225,3 +225,38 @@ def test_a_unit_out_of_scope_is_404(client, db_session):
     assert client.get(f"/personal/organisation/{v3.id}/byt-namn").status_code == 404
     tree = client.get("/personal/organisation").get_data(as_text=True)
     assert "Caféet" not in tree
+
+
+def test_overview_row_cells(client, db_session):
+    """Each figure in its own column: the page's cells, not just its lead sentence."""
+    import re
+
+    from sqlalchemy import update
+
+    from survey.operations.invitations import issue_invitation
+    from tests.factories import make_round
+
+    v1, *_ = _units(db_session)
+    round_ = make_round(db_session, units=[v1], code="DV-CELLS")
+    plan = [("kvinna", "submitted")] * 3 + [("kvinna", "started"), ("man", "submitted")]
+    plan += [("man", "not_started")] * 3 + [(None, "not_started"), ("annat", "withdrawn")]
+    for gender, status in plan:
+        issued = issue_invitation(db_session, round_, v1, gender=gender)
+        db_session.execute(
+            update(Invitation).where(Invitation.id == issued.invitation_id).values(status=status)
+        )
+    db_session.commit()
+    make_staff(db_session, grants=[("handlaggare", v1)])
+    sign_in(client)
+    for sort in ("trad", "lagst"):
+        page = client.get(f"/personal/omgangar/DV-CELLS/oversikt?sortera={sort}")
+        body = page.get_data(as_text=True)
+        row = body[body.index('<th scope="row"') :]
+        row = row[: row.index("</tr>")]
+        cells = [
+            " ".join(re.sub(r"<svg.*?</svg>|<[^>]+>", " ", cell).split())
+            for cell in re.findall(r'<td class="num">(.*?)</td>', row, re.DOTALL)
+        ]
+        # invited, started, answered, rate, women, men, other or unknown, withdrawn
+        assert cells == ["9", "1", "4", "44 %", "3/4 (75 %)", "1/4 (25 %)", "0/1 (0 %)", "1"]
+        assert 'width="44"' in row
