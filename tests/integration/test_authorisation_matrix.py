@@ -144,7 +144,7 @@ def _user(session, email, role, node):
 def world(db_session):
     v1 = make_unit(db_session, "F/E1/V1")
     v2 = make_unit(db_session, "F/E1/V2")
-    v3 = make_unit(db_session, "F/E2/V3")
+    v3 = make_unit(db_session, "F/E2/Övre gården")
     inside = make_round(db_session, units=[v1, v2], code="INSIDE")
     outside = make_round(db_session, units=[v3], code="OUTSIDE")
     inv_in = issue_invitation(db_session, inside, v1)
@@ -240,7 +240,7 @@ def test_route_by_role_and_scope(app, world, subject, endpoint):
         )
         if response.status_code == 404:
             body = response.get_data(as_text=True)
-            assert "V3" not in body  # the page names nothing of the other subtree
+            assert "Övre gården" not in body  # the page names nothing of the other subtree
 
 
 @pytest.mark.parametrize("endpoint", sorted(e for e, r in MATRIX.items() if r.needs))
