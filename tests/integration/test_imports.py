@@ -376,7 +376,9 @@ def test_paper_code_taken_between_preview_and_import(db_session, dv_round):
     db_session.get(Invitation, issued.invitation_id).status = "submitted"
     db_session.commit()
     with pytest.raises(ImportRejected) as caught:
-        import_paper_rows(db_session, dv_round, preview.rows, today=local_today())
+        import_paper_rows(
+            db_session, dv_round, preview.rows, today=local_today(), commit=db_session.commit
+        )
     assert [(e.row, e.code) for e in caught.value.errors] == [(2, "code_already_answered")]
     db_session.rollback()
     assert count(db_session, SurveyResponse) == 0
