@@ -8,9 +8,9 @@ with one coded form would link its response to its invitation one to one). A for
 printed code was typed in therefore goes the way an online submission goes
 (survey.operations.responses), in separate transactions that the caller's `commit` ends:
 
-1. Invitation side, all or nothing: the rows are checked again; every coded invitation is
+1. Invitation side, all or nothing: the rows are checked again; the coded invitations are
    claimed with one conditional UPDATE (not yet submitted or withdrawn, nothing pending)
-   that marks it submitted and gives it a random `pending_response_id`, and its drafts are
+   that marks them submitted, each gets a random `pending_response_id`, and their drafts are
    replaced by the form's answers, stored as the respondent's would be (the rated answers,
    BG_KON, BG_VEM, BG_HJALPARE after "med hjälp", BG_FRITEXT with its text). If fewer
    invitations change than there are codes, another import or an online submit got there
@@ -41,7 +41,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import Integer, bindparam, delete, func, update
 from sqlalchemy.orm import Session
 
 from survey.domain import survey_flow
@@ -160,42 +160,62 @@ def _check_again(
 def _claim_invitations(session: Session, round_: Round, coded: Sequence[PaperRow]) -> None:
     """Step 1: mark each coded invitation submitted with a pending response id, and make the
     form's answers its drafts. ImportRejected if any code is no longer free."""
-    lost: list[PaperRow] = []
-    # One row at a time, in id order: each gets its own random pending id, and two imports
-    # lock shared invitations in the same order (the second waits instead of deadlocking).
-    for row in sorted(coded, key=lambda r: r.invitation_id or 0):
-        values: dict[str, object] = {
-            "status": "submitted",
-            "pending_response_id": uuid.uuid4(),
-            # A paper form: the presentation a printed form has (copied to the response).
-            "with_pictures": True,
-            "large_text": False,
-            "used_read_aloud": False,
-        }
-        if row.bestallare_id is not None:
-            values["bestallare_node_id"] = func.coalesce(
-                Invitation.bestallare_node_id, row.bestallare_id
+    by_id = {row.invitation_id: row for row in coded if row.invitation_id is not None}
+    ids = sorted(by_id)
+    claimed: set[int] = set()
+    for start in range(0, len(ids), CHUNK):
+        # The one conditional UPDATE that decides: only invitations still free change, and
+        # their row locks keep a concurrent import or submit of the same code waiting.
+        claimed.update(
+            session.scalars(
+                update(Invitation)
+                .where(
+                    Invitation.id.in_(ids[start : start + CHUNK]),
+                    Invitation.round_id == round_.id,
+                    Invitation.status.not_in(("submitted", "withdrawn")),
+                    Invitation.pending_response_id.is_(None),
+                )
+                .values(
+                    status="submitted",
+                    # The presentation of a printed form (copied to the response).
+                    with_pictures=True,
+                    large_text=False,
+                    used_read_aloud=False,
+                )
+                .returning(Invitation.id)
+                .execution_options(synchronize_session=False)
             )
-        won = session.execute(
-            update(Invitation)
-            .where(
-                Invitation.id == row.invitation_id,
-                Invitation.round_id == round_.id,
-                Invitation.status.not_in(("submitted", "withdrawn")),
-                Invitation.pending_response_id.is_(None),
-            )
-            .values(values)
-            .execution_options(synchronize_session=False)
         )
-        if won.rowcount == 0:  # type: ignore[attr-defined]
-            lost.append(row)
+    lost = [invitation_id for invitation_id in ids if invitation_id not in claimed]
     if lost:
         raise ImportRejected(
             sorted(
-                (RowError(r.row, "", "code_already_answered") for r in lost), key=lambda e: e.row
+                (RowError(by_id[i].row, "", "code_already_answered") for i in lost),
+                key=lambda e: e.row,
             )
         )
-    ids = sorted(r.invitation_id for r in coded if r.invitation_id is not None)
+    # Each claimed invitation gets a random pending response id of its own (the rows are
+    # locked by the UPDATE above), and a beställare written on the form where it has none.
+    table = Invitation.__table__
+    session.execute(
+        table.update()
+        .where(table.c.id == bindparam("claimed_id"))
+        .values(
+            pending_response_id=bindparam("pending_id"),
+            bestallare_node_id=func.coalesce(
+                table.c.bestallare_node_id,
+                bindparam("form_bestallare", type_=Integer),
+            ),
+        ),
+        [
+            {
+                "claimed_id": invitation_id,
+                "pending_id": uuid.uuid4(),
+                "form_bestallare": by_id[invitation_id].bestallare_id,
+            }
+            for invitation_id in ids
+        ],
+    )
     for start in range(0, len(ids), CHUNK):
         session.execute(
             delete(DraftAnswer).where(DraftAnswer.invitation_id.in_(ids[start : start + CHUNK]))
@@ -203,7 +223,7 @@ def _claim_invitations(session: Session, round_: Round, coded: Sequence[PaperRow
     insert_rows(
         session,
         DraftAnswer.__table__,  # type: ignore[arg-type]
-        [draft for row in coded for draft in _drafts(row)],
+        [draft for invitation_id in ids for draft in _drafts(by_id[invitation_id])],
     )
     session.flush()
 
