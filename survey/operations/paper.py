@@ -161,6 +161,8 @@ def _claim_invitations(session: Session, round_: Round, coded: Sequence[PaperRow
     """Step 1: mark each coded invitation submitted with a pending response id, and make the
     form's answers its drafts. ImportRejected if any code is no longer free."""
     by_id = {row.invitation_id: row for row in coded if row.invitation_id is not None}
+    if not by_id:
+        return
     ids = sorted(by_id)
     claimed: set[int] = set()
     for start in range(0, len(ids), CHUNK):

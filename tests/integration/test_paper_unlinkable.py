@@ -188,6 +188,26 @@ def test_coded_forms_become_the_responses_an_online_submit_writes(db_session, pa
     assert set(db_session.scalars(select(SurveyResponse.auto_submitted))) == {False}
 
 
+def test_forms_without_codes_touch_no_invitation(db_session, paper_round):
+    _invitations, _body = three_coded(db_session, paper_round)
+    db_session.rollback()
+    before = db_session.execute(
+        select(Invitation.id, Invitation.status, Invitation.pending_response_id)
+    ).all()
+    rows = rows_of(db_session, paper_round, "Ateljén;annat;sjalv;;;;ibland;nej;Ingen kod\n")
+    assert (
+        import_paper_rows(
+            db_session, paper_round, rows, today=local_today(), commit=db_session.commit
+        )
+        == 1
+    )
+    assert stored_responses(db_session) == [UNCODED]
+    after = db_session.execute(
+        select(Invitation.id, Invitation.status, Invitation.pending_response_id)
+    ).all()
+    assert after == before
+
+
 def test_a_validation_error_writes_nothing(db_session, paper_round):
     invitations, body = three_coded(db_session, paper_round)
     rows = rows_of(db_session, paper_round, body)
