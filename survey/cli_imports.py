@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -139,7 +139,14 @@ def responses_import_command(round_code: str, dry_run: bool, file: Path) -> None
         if dry_run:
             click.echo(f"{len(preview.rows)} forms are valid; nothing written (--dry-run).")
             return
-        count = import_paper_rows(db.session, round_, preview.rows, today=local_today())
+        count = import_paper_rows(
+            db.session,
+            round_,
+            preview.rows,
+            today=local_today(),
+            commit=db.session.commit,
+            batch_size=current_app.extensions["survey.settings"].response_batch_size,
+        )
     except UploadRefused as refused:
         _fail_refused(file, refused)
     except ImportRejected as rejected:

@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -291,7 +291,13 @@ def paper_confirm(code: str, staged_id: str) -> ResponseReturnValue:
     rows = [PaperRow.from_dict(r) for r in staged.rows]
     try:
         count = paper.import_paper_rows(
-            db.session, round_, rows, today=local_today(), user_id=current_user.id
+            db.session,
+            round_,
+            rows,
+            today=local_today(),
+            commit=db.session.commit,
+            user_id=current_user.id,
+            batch_size=current_app.extensions["survey.settings"].response_batch_size,
         )
     except (ImportRejected, UploadRefused) as problem:
         db.session.rollback()

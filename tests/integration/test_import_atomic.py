@@ -86,22 +86,36 @@ def test_two_imports_cannot_both_use_a_code(app, db_session):
         # Both previews see the code unused.
         assert rows_first
         assert rows_second
-        import_paper_rows(first, first.merge(round_), rows_first, today=local_today())
 
         def race() -> None:
             try:
-                import_paper_rows(second, second.merge(round_), rows_second, today=local_today())
-                second.commit()
+                import_paper_rows(
+                    second,
+                    second.merge(round_),
+                    rows_second,
+                    today=local_today(),
+                    commit=second.commit,
+                )
                 outcome["second"] = "imported"
             except ImportRejected as rejected:
                 second.rollback()
                 outcome["second"] = [e.code for e in rejected.errors]
 
         thread = threading.Thread(target=race)
-        thread.start()
-        thread.join(timeout=1)
-        assert thread.is_alive()  # waits for the first import's row lock
-        first.commit()
+
+        def first_commit() -> None:
+            # The first import has claimed the code but not committed: the second one starts
+            # now and waits for the first one's row lock.
+            if "started" not in outcome:
+                outcome["started"] = True
+                thread.start()
+                thread.join(timeout=1)
+                assert thread.is_alive()
+            first.commit()
+
+        import_paper_rows(
+            first, first.merge(round_), rows_first, today=local_today(), commit=first_commit
+        )
         thread.join(timeout=10)
         assert outcome["second"] == ["code_already_answered"]
     finally:

@@ -59,6 +59,11 @@ def dv_round(db_session):  # type: ignore[no-untyped-def]
     return round_
 
 
+def unit_named(round_, name: str):  # type: ignore[no-untyped-def]
+    """`round_.units` has no order: the database may return the units in any order."""
+    return next(unit for unit in round_.units if unit.name == name)
+
+
 def xlsx_bytes(rows: list[list[object]]) -> bytes:
     workbook = Workbook()
     for row in rows:
@@ -314,7 +319,7 @@ def test_cli_org_import_errors_write_nothing(runner, db_session, tmp_path):
 
 
 def test_paper_forms_with_codes(runner, db_session, dv_round, tmp_path):
-    unit = dv_round.units[0]
+    unit = unit_named(dv_round, "Växtverket")  # the file's unit
     coded = issue_invitation(db_session, dv_round, unit, gender="man")
     started = issue_invitation(db_session, dv_round, unit)
     db_session.add(
@@ -367,7 +372,7 @@ def test_paper_unknown_question_column_and_bad_option(runner, db_session, dv_rou
 
 
 def test_paper_code_taken_between_preview_and_import(db_session, dv_round):
-    unit = dv_round.units[0]
+    unit = unit_named(dv_round, "Växtverket")  # the file's unit
     issued = issue_invitation(db_session, dv_round, unit)
     db_session.commit()
     data = f"unit;gender;answered_by;code\nVäxtverket;K;sjalv;{issued.short_code}\nAteljén;M;;\n"
@@ -376,7 +381,9 @@ def test_paper_code_taken_between_preview_and_import(db_session, dv_round):
     db_session.get(Invitation, issued.invitation_id).status = "submitted"
     db_session.commit()
     with pytest.raises(ImportRejected) as caught:
-        import_paper_rows(db_session, dv_round, preview.rows, today=local_today())
+        import_paper_rows(
+            db_session, dv_round, preview.rows, today=local_today(), commit=db_session.commit
+        )
     assert [(e.row, e.code) for e in caught.value.errors] == [(2, "code_already_answered")]
     db_session.rollback()
     assert count(db_session, SurveyResponse) == 0
