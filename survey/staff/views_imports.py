@@ -289,6 +289,9 @@ def paper_confirm(code: str, staged_id: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     rows = [PaperRow.from_dict(r) for r in staged.rows]
+    # Deleted in the import's first transaction: a second confirm (after a crash, a double
+    # click) finds nothing to import twice.
+    db.session.delete(staged)
     try:
         count = paper.import_paper_rows(
             db.session,
@@ -302,8 +305,6 @@ def paper_confirm(code: str, staged_id: str) -> ResponseReturnValue:
     except (ImportRejected, UploadRefused) as problem:
         db.session.rollback()
         return _import_failed(problem, round_, "paper")
-    db.session.delete(staged)
-    db.session.commit()
     flash(_("%(n)s answered paper forms are imported.", n=count), "success")
     return redirect(url_for("staff.round_detail", code=round_.code))
 

@@ -124,6 +124,9 @@ def test_paper_forms_through_the_page(client, db_session):
     staged = db_session.scalar(select(StagedImport))
     assert client.post(f"/personal/omgangar/DV-U/pappersenkater/{staged.id}").status_code == 302
     assert _count(db_session, SurveyResponse) == 2
+    # A second click on the same confirmation imports nothing twice.
+    assert client.post(f"/personal/omgangar/DV-U/pappersenkater/{staged.id}").status_code == 404
+    assert _count(db_session, SurveyResponse) == 2
     assert db_session.get(Invitation, coded.invitation_id).status == "submitted"
     again = _upload(client, "/personal/omgangar/DV-U/pappersenkater", data, "papper.csv")
     assert again.status_code == 422
