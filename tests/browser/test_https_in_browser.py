@@ -56,7 +56,10 @@ def tls_page(browser: Browser, db_session) -> Iterator[Page]:
 
 
 def tap(page: Page, locator) -> None:
-    with page.expect_navigation():
+    # Under a loaded CI machine (two suites' browsers and gunicorns on two cores) the page
+    # may still be settling: wait until the button can be tapped, then for the navigation.
+    expect(locator).to_be_enabled()
+    with page.expect_navigation(timeout=60_000):
         locator.tap()
 
 
