@@ -315,8 +315,9 @@ def test_a_reload_while_an_answer_waits_keeps_it(page: Page, context, live_serve
     with pytest.raises(Error):
         page.reload()  # offline: the browser's own error page
     context.set_offline(False)
-    page.reload()  # the question again, and the waiting answer goes (or the next retry)
-    expect(page.locator(".progress-label")).to_contain_text("Fråga 3 av", timeout=20_000)
+    page.reload()  # the question again, and the waiting answer goes (or the next retry; a
+    # retry backs off up to 30 s, and a CI machine running two suites is slow)
+    expect(page.locator(".progress-label")).to_contain_text("Fråga 3 av", timeout=45_000)
     assert drafts(db_session) == {SECOND: "ja"}
     assert pending(page) == []
 
