@@ -60,7 +60,8 @@ def _read_upload(form: UploadForm) -> tuple[bytes, str] | None:
     return data, file.filename[:200]
 
 
-def _error_rows(errors: list[RowError]) -> list[dict[str, Any]]:
+def _problems(errors: list[RowError]) -> dict[str, Any]:
+    """The template's error table: the first SHOWN_ERRORS described, and how many in all."""
     shown = []
     for error in errors[:SHOWN_ERRORS]:
         problem, fix = describe(error)
@@ -72,7 +73,11 @@ def _error_rows(errors: list[RowError]) -> list[dict[str, Any]]:
                 "fix": fix,
             }
         )
-    return shown
+    return {
+        "errors": shown,
+        "error_count": len(errors),
+        "error_row_count": len({e.row for e in errors}),
+    }
 
 
 def _forget_old_uploads() -> None:
@@ -165,9 +170,7 @@ def recipients_upload(code: str) -> ResponseReturnValue:
     if not preview.ok:
         return render_template(
             "staff/import.html",
-            errors=_error_rows(preview.errors),
-            error_count=len(preview.errors),
-            error_row_count=len({e.row for e in preview.errors}),
+            **_problems(preview.errors),
             **context,
         ), 422
     staged = _stage("recipients", round_, filename, [r.to_dict() for r in preview.rows])
@@ -219,9 +222,7 @@ def _import_failed(problem: Exception, round_: Round | None, kind: str) -> Respo
     assert isinstance(problem, ImportRejected)  # noqa: S101
     return render_template(
         "staff/import.html",
-        errors=_error_rows(problem.errors),
-        error_count=len(problem.errors),
-        error_row_count=len({e.row for e in problem.errors}),
+        **_problems(problem.errors),
         changed_since=True,
         **context,
     ), 409
@@ -258,9 +259,7 @@ def paper_upload(code: str) -> ResponseReturnValue:
     if not preview.ok:
         return render_template(
             "staff/import.html",
-            errors=_error_rows(preview.errors),
-            error_count=len(preview.errors),
-            error_row_count=len({e.row for e in preview.errors}),
+            **_problems(preview.errors),
             **context,
         ), 422
     staged = _stage("paper", round_, filename, [r.to_dict() for r in preview.rows])
@@ -345,9 +344,7 @@ def org_import() -> ResponseReturnValue:
         db.session.rollback()
         return render_template(
             "staff/import.html",
-            errors=_error_rows(rejected.errors),
-            error_count=len(rejected.errors),
-            error_row_count=len({e.row for e in rejected.errors}),
+            **_problems(rejected.errors),
             **context,
         ), 422
     staged = _stage(
