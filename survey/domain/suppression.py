@@ -1,0 +1,309 @@
+"""Primary and secondary suppression: which cells of a table may be published (SPEC §4).
+
+Every output (web, PDF, Excel, CSV, JSON) takes its cells from `suppress()`; nothing else
+decides what is withheld.
+
+The model
+---------
+A table is built from **atoms**: the smallest groups the data has, here one verksamhet ×
+one beställare × one gender (män, kvinnor, and "annat/okänd" together). Each atom holds
+`positive` answers and `other` valid answers (valid = positive + other). A **cell** is a set
+of atoms: a verksamhet, enhet or förvaltning in either hierarchy, for everyone, men or women.
+A published cell shows its positive and valid counts.
+
+The attacker (statistical disclosure control as τ-ARGUS and sdcTable practise it) knows every
+published count, that counts are non-negative integers, and which atoms exist. A withheld
+cell is *disclosed* if its positive count is pinned to one value by what is published.
+
+The algorithm
+-------------
+1. **Primary**: a cell with fewer than `threshold` valid answers is withheld.
+2. **Secondary**: every withheld cell with at least one valid answer, and every extra
+   `group` (the "annat/okänd" residual of a node: total minus men minus women) with between
+   1 and `threshold − 1` valid answers, must be *protected*: there must be a way to change
+   the answers that leaves every published count as it is and changes the group's positive
+   count. Moving one answer from positive to not positive in atom *a* and the other way in
+   atom *b* is such a way when no published cell contains just one of *a* and *b* (they have
+   the same **signature**, the set of published cells containing them). So is the four-atom
+   cycle *a* → *b*, *d* → *c* when the pairs (*a*, *b*) and (*c*, *d*) differ in the same
+   published cells (e.g. the "annat" and men atoms of two verksamheter whose men cells are
+   both withheld). A move needs room: an atom can give up a positive answer only if it has
+   one, and an "other" answer likewise. An atom in no published cell protects every group
+   it belongs to.
+   While some group is unprotected, the cheapest set of published cells whose withholding
+   creates such a move is withheld (cost: the caller's weights, e.g. gender cells before
+   totals, beställare before utförare), and the newly withheld cells must be protected in
+   turn. Withholding only merges signatures, so a protected group stays protected; the loop
+   ends when every group is protected.
+3. `fixed` cells are already public (e.g. last period's published table) and are never
+   withheld, `forced` ones were withheld there and stay so; only the other cells are
+   candidates.
+
+This is a sufficient condition, not a necessary one: it may withhold more than an optimal
+solver would, never less. The tests attack every published table with linear programming
+(the attacker above, also knowing the response counts) and check that no withheld positive
+count collapses to one value.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+#: How many atoms near a group are tried as partners for one fix, and from how many of the
+#: group's own atoms (the smallest signatures first): a bound on the search, not on safety.
+_CANDIDATES = 40
+_MEMBERS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    positive: int
+    #: Valid answers that are not positive.
+    other: int
+
+    @property
+    def valid(self) -> int:
+        return self.positive + self.other
+
+
+def suppress(
+    atoms: Sequence[Atom],
+    cells: Sequence[frozenset[int]],
+    threshold: int,
+    *,
+    groups: Iterable[frozenset[int]] = (),
+    pairs: Iterable[tuple[int, int]] = (),
+    cost: Sequence[float] | None = None,
+    fixed: frozenset[int] = frozenset(),
+    forced: frozenset[int] = frozenset(),
+    hint: frozenset[int] = frozenset(),
+) -> frozenset[int]:
+    """The indices of the cells to withhold (see the module docstring for the algorithm).
+
+    `cells` are sets of atom indices; `groups` further atom sets that must not be revealed
+    when small; `pairs` atoms that may trade answers in a four-atom cycle (e.g. two genders
+    of one verksamhet × beställare); `cost` one weight per cell (default 1); `fixed` cells
+    already published elsewhere; `forced` cells already withheld elsewhere; `hint` cells to
+    withhold from the start (another question's pattern over the same cells: the rows of one
+    report then lack the same cells, and the search is short).
+    """
+    return _Suppressor(atoms, cells, threshold, pairs, cost, fixed, forced | hint).run(groups)
+
+
+class _Suppressor:
+    def __init__(
+        self,
+        atoms: Sequence[Atom],
+        cells: Sequence[frozenset[int]],
+        threshold: int,
+        pairs: Iterable[tuple[int, int]],
+        cost: Sequence[float] | None,
+        fixed: frozenset[int],
+        forced: frozenset[int],
+    ) -> None:
+        self.atoms = atoms
+        self.cells = cells
+        self.threshold = threshold
+        self.cost = cost if cost is not None else [1.0] * len(cells)
+        self.fixed = fixed
+        self.valid = [sum(atoms[a].valid for a in cell) for cell in cells]
+        self.withheld: set[int] = {
+            index
+            for index, valid in enumerate(self.valid)
+            if (valid < threshold or index in forced) and index not in fixed
+        }
+        self.cells_of: list[list[int]] = [[] for _ in atoms]
+        for index, cell in enumerate(cells):
+            for atom in cell:
+                self.cells_of[atom].append(index)
+        self.sig: list[frozenset[int]] = [
+            frozenset(c for c in self.cells_of[a] if c not in self.withheld)
+            for a in range(len(atoms))
+        ]
+        self.classes: dict[frozenset[int], set[int]] = defaultdict(set)
+        for atom, sig in enumerate(self.sig):
+            if atoms[atom].valid:
+                self.classes[sig].add(atom)
+        self.partners: dict[int, list[int]] = defaultdict(list)
+        for a, b in pairs:
+            if atoms[a].valid and atoms[b].valid and a != b:
+                self.partners[a].append(b)
+                self.partners[b].append(a)
+        self.buckets: dict[tuple[frozenset[int], frozenset[int]], set[tuple[int, int]]] = (
+            defaultdict(set)
+        )
+        for a, partners in self.partners.items():
+            for b in partners:
+                self.buckets[self._delta(a, b)].add((a, b))
+
+    # --- state -------------------------------------------------------------------------
+
+    def _delta(self, a: int, b: int) -> tuple[frozenset[int], frozenset[int]]:
+        return (self.sig[a] - self.sig[b], self.sig[b] - self.sig[a])
+
+    def _withhold(self, cell: int) -> None:
+        if cell in self.withheld or cell in self.fixed:
+            return
+        self.withheld.add(cell)
+        for atom in self.cells[cell]:
+            if not self.atoms[atom].valid:
+                self.sig[atom] = self.sig[atom] - {cell}
+                continue
+            for b in self.partners.get(atom, ()):
+                self.buckets[self._delta(atom, b)].discard((atom, b))
+                self.buckets[self._delta(b, atom)].discard((b, atom))
+            self.classes[self.sig[atom]].discard(atom)
+            self.sig[atom] = self.sig[atom] - {cell}
+            self.classes[self.sig[atom]].add(atom)
+            for b in self.partners.get(atom, ()):
+                self.buckets[self._delta(atom, b)].add((atom, b))
+                self.buckets[self._delta(b, atom)].add((b, atom))
+
+    # --- protection ----------------------------------------------------------------------
+
+    def _can(self, atom: int, sign: int) -> bool:
+        """Whether `atom` can gain (sign +1) or lose (−1) one positive answer."""
+        counts = self.atoms[atom]
+        return counts.other > 0 if sign > 0 else counts.positive > 0
+
+    def _cycle_moves(self, group: frozenset[int], a: int, b: int) -> Iterable[tuple[int, int]]:
+        for c, d in self.buckets.get(self._delta(a, b), ()):
+            if c in (a, b) or d in (a, b):
+                continue
+            effect = (a in group) - (b in group) - (c in group) + (d in group)
+            if effect:
+                yield c, d
+
+    def _cycle_ok(self, a: int, b: int, c: int, d: int) -> bool:
+        # +a −b −c +d, or the reverse.
+        return any(
+            self._can(a, s) and self._can(b, -s) and self._can(c, -s) and self._can(d, s)
+            for s in (1, -1)
+        )
+
+    def protected(self, group: frozenset[int]) -> bool:
+        inside: dict[frozenset[int], list[int]] = defaultdict(list)
+        for atom in group:
+            if self.atoms[atom].valid:
+                inside[self.sig[atom]].append(atom)
+        for sig, members in inside.items():
+            if not sig:
+                return True
+            in_pos = any(self.atoms[a].positive for a in members)
+            in_oth = any(self.atoms[a].other for a in members)
+            for b in self.classes[sig]:
+                if b in group:
+                    continue
+                if (in_oth and self.atoms[b].positive) or (in_pos and self.atoms[b].other):
+                    return True
+        for a in group:
+            for b in self.partners.get(a, ()):
+                for c, d in self._cycle_moves(group, a, b):
+                    if self._cycle_ok(a, b, c, d):
+                        return True
+        return False
+
+    # --- the cheapest fix ----------------------------------------------------------------
+
+    def _price(self, cells: Iterable[int]) -> float | None:
+        total = 0.0
+        for cell in cells:
+            if cell in self.fixed:
+                return None
+            total += self.cost[cell]
+        return total
+
+    def _nearby(self, group: frozenset[int], a: int) -> list[int]:
+        """Atoms outside the group that share a small cell with `a`, nearest first."""
+        found: list[int] = []
+        seen = set(group)
+        for cell in sorted(self.cells_of[a], key=lambda c: len(self.cells[c])):
+            for b in self.cells[cell]:
+                if b not in seen and self.atoms[b].valid:
+                    seen.add(b)
+                    found.append(b)
+            if len(found) >= _CANDIDATES:
+                break
+        return found
+
+    def _best_fix(self, group: frozenset[int]) -> list[int] | None:
+        best: tuple[float, list[int]] | None = None
+
+        def consider(cells: set[int]) -> None:
+            nonlocal best
+            price = self._price(cells)
+            if price is not None and cells and (best is None or price < best[0]):
+                best = (price, sorted(cells))
+
+        members = sorted((a for a in group if self.atoms[a].valid), key=lambda a: len(self.sig[a]))[
+            :_MEMBERS
+        ]
+        signed: dict[tuple[int, int], set[tuple[int, int]]] = {}
+
+        def delta(x: int, y: int) -> set[tuple[int, int]]:
+            if (x, y) not in signed:
+                signed[(x, y)] = self._signed(x, y)
+            return signed[(x, y)]
+
+        for a in members:
+            consider(set(self.sig[a]))
+            nearby = self._nearby(group, a)
+            for b in nearby:
+                if (self.atoms[a].other and self.atoms[b].positive) or (
+                    self.atoms[a].positive and self.atoms[b].other
+                ):
+                    consider(set(self.sig[a] ^ self.sig[b]))
+            for b in self.partners.get(a, ()):
+                first = delta(a, b)
+                for c in nearby:
+                    if c == b:
+                        continue
+                    for d in self.partners.get(c, ()):
+                        if d in (a, b):
+                            continue
+                        effect = (a in group) - (b in group) - (c in group) + (d in group)
+                        if effect and self._cycle_ok(a, b, c, d):
+                            consider({cell for cell, _ in first ^ delta(c, d)})
+        return best[1] if best is not None else None
+
+    def _signed(self, a: int, b: int) -> set[tuple[int, int]]:
+        plus, minus = self._delta(a, b)
+        return {(c, 1) for c in plus} | {(c, -1) for c in minus}
+
+    # --- the loop ------------------------------------------------------------------------
+
+    def run(self, groups: Iterable[frozenset[int]]) -> frozenset[int]:
+        queue: list[frozenset[int]] = [
+            group
+            for group in groups
+            if 0 < sum(self.atoms[a].valid for a in group) < self.threshold
+        ]
+        queue.extend(self.cells[c] for c in sorted(self.withheld) if self.valid[c] > 0)
+        while queue:
+            group = queue.pop()
+            if self.protected(group):
+                continue
+            fix = self._best_fix(group)
+            if fix is None:
+                # Only fixed cells stand in the way: withhold every other cell the group's
+                # atoms lie in (what remains public was public already).
+                fix = sorted({c for a in group for c in self.sig[a] if c not in self.fixed})
+            for cell in fix:
+                if cell not in self.withheld and cell not in self.fixed:
+                    self._withhold(cell)
+                    if self.valid[cell] > 0:
+                        queue.append(self.cells[cell])
+        return frozenset(self.withheld)
+
+
+def published_values(
+    cells: Sequence[frozenset[int]], withheld: frozenset[int], atoms: Sequence[Atom]
+) -> Mapping[int, tuple[int, int]]:
+    """(positive, valid) of every published cell, for callers and tests."""
+    return {
+        index: (sum(atoms[a].positive for a in cell), sum(atoms[a].valid for a in cell))
+        for index, cell in enumerate(cells)
+        if index not in withheld
+    }

@@ -1,0 +1,187 @@
+"""Property tests of the one computation and the one suppression function (SPEC §4).
+
+For random trees (both hierarchies), answer sets and gender mixes:
+- every published cell equals a naive recount from the raw answers;
+- no published cell rests on fewer valid answers than the threshold;
+- an attacker who solves linear programs over everything one output publishes (both
+  hierarchies, the genders, the answer distributions, the response counts) never pins a
+  withheld positive count, nor a small "annat/okänd" residual, to one value.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from survey.domain.indicators import (
+    INSTALLATION,
+    AnswerCount,
+    Item,
+    Node,
+    PersonCount,
+    chain,
+    compute_round,
+)
+from tests.support.disclosure import Person, attack, places
+
+OPTIONS = ("ja", "ibland", "nej")
+ITEM = Item(
+    key="Q",
+    kind="question",
+    name={"sv": "Fråga", "en": "Question"},
+    question_code="Q",
+    positive="ja",
+    options=OPTIONS,
+    option_labels={o: {"sv": o, "en": o} for o in OPTIONS},
+)
+
+
+@dataclass
+class World:
+    trees: dict[str, dict[int, Node]]
+    persons: list[Person]
+    units: list[int]
+
+
+def make_world(rng: random.Random, *, annat: float) -> World:
+    utforare: dict[int, Node] = {}
+    bestallare: dict[int, Node] = {}
+    next_id = 1
+    leaves: list[int] = []
+
+    def add(tree: dict[int, Node], parent: int | None, level: str, kind: str) -> int:
+        nonlocal next_id
+        node_id = next_id
+        next_id += 1
+        tree[node_id] = Node(node_id, parent, f"{level}{node_id}", f"{level}{node_id}", level, kind)
+        return node_id
+
+    for _ in range(rng.randint(1, 2)):
+        forvaltning = add(utforare, None, "F", "utforare")
+        for _ in range(rng.randint(1, 3)):
+            enhet = add(utforare, forvaltning, "E", "utforare")
+            leaves.extend(add(utforare, enhet, "V", "utforare") for _ in range(rng.randint(1, 3)))
+    b_leaves: list[int] = []
+    for _ in range(rng.randint(1, 2)):
+        district = add(bestallare, None, "B", "bestallare")
+        children = [add(bestallare, district, "BE", "bestallare") for _ in range(rng.randint(0, 2))]
+        b_leaves.extend(children or [district])
+    persons = []
+    genders = ("man", "kvinna", "annat", "okand")
+    weights = (1 - annat) / 2, (1 - annat) / 2, annat / 2, annat / 2
+    for unit in leaves:
+        home = rng.choice(b_leaves)
+        for _ in range(rng.choice((0, 1, 2, 3, 4, 6, 8, 12, 20, 30))):
+            roll = rng.random()
+            b = home if roll < 0.7 else (None if roll < 0.8 else rng.choice(b_leaves))
+            gender = rng.choices(genders, weights)[0]
+            value = rng.choices((*OPTIONS, "vet_inte", None), (5, 2, 2, 1, 1))[0]
+            persons.append(Person(unit, b, gender, value))
+    return World({"utforare": utforare, "bestallare": bestallare}, persons, leaves)
+
+
+def figures_of(world: World, threshold: int):  # type: ignore[no-untyped-def]
+    answers: dict[tuple[int, int | None, str, str], int] = defaultdict(int)
+    people: dict[tuple[int, int | None, str], int] = defaultdict(int)
+    for person in world.persons:
+        people[(person.unit_id, person.bestallare_id, person.gender)] += 1
+        if person.value is not None:
+            answers[(person.unit_id, person.bestallare_id, person.gender, person.value)] += 1
+    answer_rows = [AnswerCount(u, b, g, "Q", v, n) for (u, b, g, v), n in answers.items()]
+    responses = [PersonCount(u, b, g, n) for (u, b, g), n in people.items()]
+    invitations = [PersonCount(u, b, g, n + 1) for (u, b, g), n in people.items()]
+    return compute_round(
+        [ITEM],
+        world.trees,
+        answer_rows,
+        invitations,
+        responses,
+        threshold,
+        unit_ids=world.units,
+    )
+
+
+def naive(world: World, key: tuple[str, int | None, str]) -> tuple[int, int]:
+    tree, node_id, gender = key
+    positive = valid = 0
+    for person in world.persons:
+        if person.value not in OPTIONS:
+            continue
+        if (tree, node_id) not in places(world.trees, person.unit_id, person.bestallare_id):
+            continue
+        if gender == "men" and person.gender != "man":
+            continue
+        if gender == "women" and person.gender != "kvinna":
+            continue
+        valid += 1
+        positive += person.value == "ja"
+    return positive, valid
+
+
+def check(world: World, threshold: int) -> None:
+    figures = figures_of(world, threshold)
+    table = figures.tables[ITEM.table_key]
+    published: dict[tuple[str, int | None, str], tuple[int, int] | None] = {}
+    for key, cell in table.cells.items():
+        if cell.suppressed:
+            published[key] = None
+            continue
+        assert cell.valid is not None and cell.valid >= threshold, key
+        assert (cell.positive, cell.valid) == naive(world, key), key
+        published[key] = (cell.positive, cell.valid)
+    responded = {}
+    for (tree, node_id), rate in figures.rates.items():
+        responded[(tree, node_id, "total")] = rate.total.responded
+        responded[(tree, node_id, "men")] = rate.men.responded
+        responded[(tree, node_id, "women")] = rate.women.responded
+    disclosed = attack(
+        world.persons,
+        world.trees,
+        OPTIONS,
+        "ja",
+        published,
+        table.distribution,
+        responded,
+        threshold=threshold,
+    )
+    assert not disclosed, f"pinned: {disclosed}"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), annat=st.sampled_from((0.0, 0.05, 0.3)))
+def test_no_published_table_pins_a_withheld_count(seed: int, annat: float) -> None:
+    check(make_world(random.Random(seed), annat=annat), threshold=5)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), threshold=st.sampled_from((3, 10)))
+def test_other_thresholds(seed: int, threshold: int) -> None:
+    check(make_world(random.Random(seed), annat=0.1), threshold=threshold)
+
+
+def test_a_large_unit_with_no_small_groups_is_published_whole() -> None:
+    trees = {
+        "utforare": {
+            1: Node(1, None, "F", "F", "forvaltning", "utforare"),
+            2: Node(2, 1, "E", "F/E", "enhet", "utforare"),
+            3: Node(3, 2, "V1", "F/E/V1", "verksamhet", "utforare"),
+            4: Node(4, 2, "V2", "F/E/V2", "verksamhet", "utforare"),
+        },
+        "bestallare": {},
+    }
+    persons = [
+        Person(unit, None, gender, value)
+        for unit in (3, 4)
+        for gender in ("man", "kvinna")
+        for value in ("ja",) * 6 + ("nej",) * 4
+    ]
+    world = World(trees, persons, [3, 4])
+    table = figures_of(world, 5).tables[ITEM.table_key]
+    assert not any(cell.suppressed for cell in table.cells.values())
+    assert table.cells[("utforare", 2, "total")].positive == 24
+    assert table.cells[("utforare", INSTALLATION, "men")].valid == 20
+    assert chain(trees["utforare"], 3) == [3, 2, 1]
