@@ -42,6 +42,9 @@ class Round(Model):
     closed_at: Mapped[datetime | None]
     always_ask_gender: Mapped[bool] = mapped_column(default=False)
     ask_free_text: Mapped[bool] = mapped_column(default=True)
+    #: Count answers that "someone else" gave for the brukare (proxy) in the indicators. Off by
+    #: default, as in the national survey; a reporting setting, so it may change at any time.
+    include_proxy_answers: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     #: Who runs the survey, shown on the start page ("Hägersten-Älvsjö stadsdelsförvaltning").
     organiser: Mapped[str] = mapped_column(String(200), default="")
 

@@ -33,6 +33,7 @@ def create_round(
     organiser: str = "",
     always_ask_gender: bool = False,
     ask_free_text: bool = True,
+    include_proxy_answers: bool = False,
     bank_version: str | None = None,
     is_draft: bool = False,
     user_id: int | None = None,
@@ -64,6 +65,7 @@ def create_round(
         organiser=organiser,
         always_ask_gender=always_ask_gender,
         ask_free_text=ask_free_text,
+        include_proxy_answers=include_proxy_answers,
         is_draft=is_draft,
     )
     session.add(round_)
@@ -180,6 +182,27 @@ def update_round(
             "removed": removed_paths,
         },
     )
+
+
+def set_proxy_counting(
+    session: Session, round_: Round, include: bool, *, user_id: int | None = None
+) -> bool:
+    """Whether the indicators count answers "someone else" gave (off by default, SPEC §3).
+
+    A reporting setting: it changes no answer, so it may change on a closed round too.
+    Returns whether anything changed (an unchanged setting writes no audit row).
+    """
+    if round_.include_proxy_answers == include:
+        return False
+    round_.include_proxy_answers = include
+    session.flush()
+    record(
+        session,
+        "round.proxy_counting",
+        user_id=user_id,
+        detail={"round": round_.code, "include_proxy_answers": include},
+    )
+    return True
 
 
 def open_round(session: Session, round_: Round, *, user_id: int | None = None) -> None:

@@ -1,0 +1,151 @@
+"""`flask --app survey indicators`: the indicator table of a round as JSON, CSV or XLSX.
+
+    flask --app survey indicators --round CODE [--unit PATH] [--by utforare|bestallare]
+        --format json|csv|xlsx [-o FILE]
+
+Every unit at every level of the chosen hierarchy appears (or those under `--unit`), with
+the indicators and every question on its own; suppression as everywhere (SPEC §4). Errors
+print one line and exit with status 1; the output file is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from survey.domain.indicator_export import (
+    figures_csv,
+    figures_json,
+    installation_report,
+    subtree,
+    unit_reports,
+)
+from survey.domain.indicator_xlsx import figures_xlsx
+from survey.extensions import db
+from survey.models import Round
+from survey.queries.indicators import RoundReport, round_figures
+from survey.queries.targets_lookup import target_lookup
+from survey.settings import Settings
+
+LEVELS_SV = {"forvaltning": "Förvaltning", "enhet": "Enhet", "verksamhet": "Verksamhet"}
+
+
+def register_indicator_cli(app: Flask) -> None:
+    app.cli.add_command(indicators_command)
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    raise SystemExit(1)
+
+
+def find_unit(report: RoundReport, by: str, path: str) -> int | None:
+    """The node of `by` whose path is `path` (an open node before a closed one)."""
+    wanted = "/".join(part.strip() for part in path.strip().strip("/").split("/"))
+    matches = [n for n in report.trees[by].values() if n.path == wanted]
+    return matches[0].id if matches else None
+
+
+def _write(output: Path | None, data: bytes) -> None:
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    directory = output.parent if str(output.parent) else Path(".")
+    if not directory.is_dir():
+        _fail(f"{output}: the folder {directory} does not exist")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".indicators-")
+    except OSError as error:
+        _fail(f"{output}: cannot write there ({error.strerror})")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, output)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        _fail(f"{output}: cannot write there ({error.strerror})")
+
+
+@click.command("indicators")
+@click.option("--round", "code", required=True, help="The round's code.")
+@click.option("--unit", "unit_path", default=None, help="Only this unit and those under it.")
+@click.option(
+    "--by",
+    type=click.Choice(["utforare", "bestallare"]),
+    default="utforare",
+    show_default=True,
+    help="Roll up by utförare (who delivers) or beställare (who granted the insats).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "csv", "xlsx"]),
+    default="json",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--language", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+def indicators_command(
+    code: str,
+    unit_path: str | None,
+    by: str,
+    output_format: str,
+    output: Path | None,
+    language: str,
+) -> None:
+    """The indicator table of a round (every unit at every level), suppression applied."""
+    round_ = db.session.scalar(select(Round).where(Round.code == code.strip()))
+    if round_ is None:
+        _fail(f"no round with the code {code!r}")
+    if output_format == "xlsx" and output is None and sys.stdout.isatty():
+        _fail("an Excel file needs -o FILE.xlsx")
+    settings: Settings = current_app.extensions["survey.settings"]
+    report = round_figures(db.session, round_, threshold=settings.suppression_threshold)
+    within = None
+    if unit_path is not None:
+        node_id = find_unit(report, by, unit_path)
+        if node_id is None:
+            _fail(f"no unit {unit_path!r} in the {by} hierarchy")
+        within = subtree(report.trees[by], node_id)
+        if not any(n in within for n in report.figures.nodes(by)):
+            _fail(f"the round {round_.code} does not cover {unit_path!r}")
+    targets = target_lookup(db.session, report)
+    units = unit_reports(report.figures, report.trees, by=by, within=within, targets=targets)
+    threshold = settings.suppression_threshold
+    if output_format == "json":
+        whole = installation_report(report.figures, "", targets)
+        document = figures_json(
+            round_code=round_.code,
+            period=round_.period,
+            survey_type=round_.survey_type,
+            by=by,
+            threshold=threshold,
+            include_proxy_answers=round_.include_proxy_answers,
+            previous_period=report.previous_period,
+            units=units,
+            installation=whole,
+            language=language,
+        )
+        data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
+    elif output_format == "csv":
+        text = figures_csv(
+            units,
+            period=round_.period,
+            threshold=threshold,
+            language=language,
+            level_names=LEVELS_SV if language == "sv" else None,
+        )
+        data = text.encode("utf-8")
+    else:
+        data = figures_xlsx(units, period=round_.period, threshold=threshold, language=language)
+    db.session.rollback()
+    _write(output, data)
