@@ -148,12 +148,12 @@ def cell_json(cell: Cell) -> dict[str, Any]:
             "small_n": False,
         }
     return {
-        "percent": round(cell.percent or 0.0, 1),
+        "percent": round(cell.percent or 0.0, 2),
         "positive": cell.positive,
         "valid": cell.valid,
         "suppressed": False,
-        "ci_low": round(cell.ci_low or 0.0, 1),
-        "ci_high": round(cell.ci_high or 0.0, 1),
+        "ci_low": round(cell.ci_low or 0.0, 2),
+        "ci_high": round(cell.ci_high or 0.0, 2),
         "small_n": cell.small_n,
     }
 
@@ -163,7 +163,7 @@ def rate_json(rate: Rate) -> dict[str, Any]:
     return {
         "invited": rate.invited,
         "responded": rate.responded,
-        "percent": None if percent is None else round(percent, 1),
+        "percent": None if percent is None else round(percent, 2),
     }
 
 

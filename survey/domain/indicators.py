@@ -278,8 +278,9 @@ class Table:
     cells: Mapping[CellKey, Cell]
     #: Valid answers per option, for published total cells only.
     distribution: Mapping[tuple[str, int | None], Mapping[str, int]]
-    #: Indices of the withheld cells in the layout.
+    #: Indices of the withheld cells in the layout, and every cell's valid answers.
     withheld: frozenset[int] = frozenset()
+    valid: Mapping[int, int] = field(default_factory=dict)
 
 
 def atom_counts(
@@ -330,10 +331,12 @@ def build_table(
     )
     cells: dict[CellKey, Cell] = {}
     distribution: dict[tuple[str, int | None], dict[str, int]] = {}
+    valid_of: dict[int, int] = {}
     for index, key in enumerate(layout.cells):
         members = layout.members[index]
         positive = sum(atoms[a].positive for a in members)
         valid = sum(atoms[a].valid for a in members)
+        valid_of[index] = valid
         cell = Cell.of(positive, valid, suppressed=index in withheld)
         cells[key] = cell
         if key[2] == "total" and not cell.suppressed:
@@ -342,7 +345,7 @@ def build_table(
                 for option, count in per_option.get(a, {}).items():
                     spread[option] += count
             distribution[(key[0], key[1])] = dict(spread)
-    return Table(cells=cells, distribution=distribution, withheld=withheld)
+    return Table(cells=cells, distribution=distribution, withheld=withheld, valid=valid_of)
 
 
 # --- response rates ------------------------------------------------------------------------
@@ -458,6 +461,18 @@ class RoundFigures:
         return self.rates.get((cell_tree, node_id), ResponseRate(zero, zero, zero))
 
 
+def secondary(table: Table, layout: Layout, threshold: int) -> frozenset[int]:
+    """The cells a table withholds although they have enough answers (to protect others).
+
+    The next question of the round starts from these, so the rows of one report tend to
+    lack the same cells (and the search is short); cells withheld for having too few answers
+    are not carried over.
+    """
+    return frozenset(
+        index for index in table.withheld if (table.valid.get(index) or 0) >= threshold
+    )
+
+
 def distinct_tables(items: Iterable[Item]) -> dict[tuple[str, str], Item]:
     tables: dict[tuple[str, str], Item] = {}
     for item in items:
@@ -491,7 +506,7 @@ def compute_round(
             layout, answers, item.question_code, item.positive, item.options
         )
         tables[key] = build_table(layout, atoms, per_option, threshold, hint=hint)
-        hint = tables[key].withheld
+        hint = secondary(tables[key], layout, threshold)
     previous_cells = None
     if previous is not None:
         previous_cells = previous_period_cells(items, layout, trees, previous, threshold)
@@ -588,7 +603,7 @@ def previous_period_cells(
             own = build_table(
                 old, atoms, per_option, threshold, hint=hints.get(id(old), frozenset())
             )
-            hints[id(old)] = own.withheld
+            hints[id(old)] = secondary(own, old, threshold)
             offset = len(all_atoms)
             all_atoms.extend(atoms)
             for index, cell_key in enumerate(old.cells):
@@ -611,7 +626,11 @@ def previous_period_cells(
             forced=frozenset(forced),
             hint=combined_hint,
         )
-        combined_hint = frozenset(i for i in withheld if i >= first_new)
+        combined_hint = frozenset(
+            i
+            for i in withheld
+            if i >= first_new and sum(all_atoms[a].valid for a in members[i]) >= threshold
+        )
         cells: dict[tuple[str, int | None], Cell] = {}
         for offset, (tree, node_id) in enumerate(wanted):
             index = first_new + offset
