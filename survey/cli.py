@@ -55,12 +55,14 @@ DEMO_WEIGHTS = {2: (0.85, 0.15), 3: (0.78, 0.15, 0.07)}
 def register_cli(app: Flask) -> None:
     from survey.cli_indicators import register_indicator_cli
     from survey.cli_staff import register_staff_cli
+    from survey.cli_targets import register_targets_cli
 
     app.cli.add_command(demo)
     app.cli.add_command(rounds_group)
     register_staff_cli(app)
     register_import_cli(app)
     register_indicator_cli(app)
+    register_targets_cli(app)
 
 
 @click.command("demo")

@@ -1,7 +1,7 @@
 """round setting: include proxy answers
 
 Revision ID: 3f121e125bdb
-Revises: eba3f3990874
+Revises: c3d8a1f5e207
 Create Date: 2026-12-02 03:56:50.849517
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3f121e125bdb'
-down_revision = 'eba3f3990874'
+down_revision = 'c3d8a1f5e207'
 branch_labels = None
 depends_on = None
 

@@ -31,6 +31,9 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     #: Read the audit log.
     READ_AUDIT = "read_audit"
+    #: Set årsmål and KF:s årsmål (targets) for the units in scope; the installation's
+    #: own targets need the permission on the whole installation.
+    MANAGE_TARGETS = "manage_targets"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {

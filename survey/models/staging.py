@@ -2,7 +2,7 @@
 
 The app is stateless (several workers on several machines), so the checked rows wait here,
 not in memory or a cookie. Only what the import will store anyway is kept (unit, gender,
-beställare, e-mail; paper answers): never names or addresses. A staged upload is deleted
+beställare, e-mail; paper answers; targets): never names or addresses. A staged upload is deleted
 when it is imported, and after an hour if it is not.
 """
 
@@ -19,7 +19,9 @@ from survey.models.base import Model
 
 class StagedImport(Model):
     __tablename__ = "staged_import"
-    __table_args__ = (CheckConstraint("kind IN ('recipients', 'paper', 'org')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('recipients', 'paper', 'org', 'targets')", name="kind"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     kind: Mapped[str] = mapped_column(String(12))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey.models.base import Model
@@ -10,7 +10,19 @@ from survey.models.base import Model
 
 class Target(Model):
     __tablename__ = "target"
-    __table_args__ = (UniqueConstraint("indicator_key", "org_node_id", "period"),)
+    __table_args__ = (
+        UniqueConstraint("indicator_key", "org_node_id", "period"),
+        # NULLs are distinct in a unique constraint: the installation's own targets (node
+        # None) need their own index to stay one per indicator and period.
+        Index(
+            "uq_target_installation",
+            "indicator_key",
+            "period",
+            unique=True,
+            sqlite_where=text("org_node_id IS NULL"),
+            postgresql_where=text("org_node_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     indicator_key: Mapped[str] = mapped_column(String(40))

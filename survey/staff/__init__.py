@@ -19,5 +19,6 @@ from survey.staff import (  # noqa: E402, F401
     views_org,
     views_overview,
     views_rounds,
+    views_targets,
     views_users,
 )

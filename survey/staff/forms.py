@@ -235,3 +235,24 @@ class OrgMergeForm(StaffForm):
     name = StringField(_l("Name of the merged unit"), validators=[DataRequired(), Length(max=200)])
     insats = SelectField(_l("Insats of the merged unit"), choices=[])
     effective_on = _effective_on()
+
+
+class TargetForm(StaffForm):
+    """Set or clear one target; both values empty removes it."""
+
+    indicator = SelectField(_l("Indicator"), choices=[])
+    unit = SelectField(_l("Unit"), choices=[])
+    period = IntegerField(_l("Period (year)"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    arsmal = StringField(
+        _l("Årsmål (the unit's own target)"),
+        validators=[Optional(), Length(max=100)],
+        description=_l(
+            "A percentage such as 85, or a text such as “Tas fram av nämnd”. Empty: none of "
+            "its own (the target of the level above applies)."
+        ),
+    )
+    kf_arsmal = StringField(
+        _l("KF:s årsmål (the city council's target)"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("As for årsmål. Empty: none of its own (the level above applies)."),
+    )

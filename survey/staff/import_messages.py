@@ -24,6 +24,10 @@ _COLUMN_NAMES: Mapping[str, Callable[[], str]] = {
     "code": lambda: _("code"),
     "path": lambda: _("path"),
     "insats": lambda: _("insats"),
+    "indicator": lambda: _("indicator"),
+    "period": lambda: _("period"),
+    "arsmal": lambda: _("årsmål"),
+    "kf_arsmal": lambda: _("KF:s årsmål"),
 }
 
 
@@ -162,6 +166,71 @@ def _row_messages(code: str, p: Mapping[str, Any]) -> tuple[str, str] | None:
         return (
             _("The path %(value)s is also on row %(rows)s with another insats.", **p),
             _("Give the unit one insats."),
+        )
+    return _target_messages(code, p)
+
+
+def _target_messages(code: str, p: Mapping[str, Any]) -> tuple[str, str] | None:
+    if code == "missing_indicator":
+        return (
+            _("The indicator is missing."),
+            _("Write the indicator's key, one of %(allowed)s.", **p),
+        )
+    if code == "unknown_indicator":
+        return (
+            _("“%(value)s” is not an indicator.", **p),
+            _("Write the indicator's key, one of %(allowed)s.", **p),
+        )
+    if code == "bad_period":
+        return (
+            _("“%(value)s” is not a period.", **p),
+            _("Write the year with four digits, between 2000 and 2100, for example 2026."),
+        )
+    if code == "unknown_target_unit":
+        return (
+            _("There is no open unit “%(value)s” that you may set targets for.", **p),
+            _(
+                "Write the unit's full path as shown on the Organisation page, or leave the "
+                "cell empty for a target for the whole organisation."
+            ),
+        )
+    if code == "unit_in_both_trees":
+        return (
+            _("“%(value)s” names a unit in both the utförare and the beställare hierarchy.", **p),
+            _("Add a column tree with utforare or bestallare."),
+        )
+    if code == "installation_target_not_allowed":
+        return (
+            _("An empty unit means a target for the whole organisation, which you may not set."),
+            _("Write the unit's full path."),
+        )
+    if code == "target_out_of_range":
+        return (
+            _("“%(value)s” is not a percentage between 0 and 100.", **p),
+            _(
+                "Write a percentage such as 85 or %(example)s, a text such as “Tas fram av "
+                "nämnd”, or leave the cell empty when there is no target.",
+                example="85 %",
+            ),
+        )
+    if code == "target_share":
+        return (
+            _("“%(value)s” looks like a share, not a percentage.", **p),
+            _(
+                "Write the percentage: 85 for %(example)s. (An Excel cell formatted as a "
+                "percentage holds a share; format the column as text or number.)",
+                example="85 %",
+            ),
+        )
+    if code == "target_formula":
+        return (
+            _("The target “%(value)s” starts like a formula.", **p),
+            _("Write the text without =, +, - or @ at the start."),
+        )
+    if code == "duplicate_target":
+        return (
+            _("The same indicator, unit and period are also on row %(rows)s.", **p),
+            _("Keep one row per indicator, unit and period."),
         )
     return None
 

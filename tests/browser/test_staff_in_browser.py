@@ -201,6 +201,9 @@ def test_axe_finds_no_violations_on_any_staff_page(
         "/anvandare/ny",
         f"/anvandare/{other.id}",
         "/logg",
+        "/mal",
+        f"/mal?period=2026&indikator=nojd&enhet={v1.id}&arsmal=85",
+        "/mal/importera",
         "/finns-inte",
     ]
     for path in pages:
@@ -223,6 +226,25 @@ def test_axe_finds_no_violations_on_any_staff_page(
     page.goto(base + "/omgangar/DV-AXE/inbjudningar/ny")
     page.locator("form.form button[type=submit]").click()
     assert_accessible(page, "invitation made")
+    page.goto(base + "/mal/importera")
+    bad = [["indicator", "unit", "period", "arsmal"], ["nojd", "Nope", "20x4", "120 %"]]
+    page.set_input_files("#file", str(xlsx(tmp_path, "m.xlsx", bad)))
+    page.locator("form.form button[type=submit]").click()
+    assert_accessible(page, "target preview with errors")
+    good = [
+        ["indicator", "unit", "period", "arsmal"],
+        ["nojd", None, 2026, 85],
+        ["nojd", "Växtverket", 2026, "Tas fram av nämnd"],
+    ]
+    page.set_input_files("#file", str(xlsx(tmp_path, "m.xlsx", good)))
+    page.locator("form.form button[type=submit]").click()
+    assert_accessible(page, "target preview")
+    page.locator("form.form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/personal/mal\?period=2026"))
+    assert_accessible(page, "targets listed")
+    page.fill("#kf_arsmal", "120")
+    page.locator("form.form button[type=submit]").click()
+    assert_accessible(page, "target form with errors")
     page.goto(base + "/konto/tvastegsverifiering")
     assert_accessible(page, "enrol second factor")
     # An enhetschef on a page of a role they lack.

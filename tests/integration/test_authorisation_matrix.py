@@ -35,6 +35,7 @@ ROLE_CAN = {
         "organisation",
         "users",
         "audit",
+        "targets",
     },
     "handlaggare": {"sign_in", "rounds", "manage_rounds", "invitations"},
     "enhetschef": {"sign_in", "rounds"},
@@ -117,6 +118,15 @@ MATRIX: dict[str, Row] = {
         "POST", "/personal/anvandare/{user}/tvastegsverifiering", "users"
     ),
     "staff.audit_log": Row("GET", "/personal/logg", "audit", scoped=False, everywhere=True),
+    # Targets: any admin; the rows a subtree admin may set are checked per unit (a unit out of
+    # scope is 404, the installation's targets 403: tests/integration/test_targets.py).
+    "staff.targets_page": Row("GET", "/personal/mal", "targets", scoped=False),
+    "staff.targets_csv_download": Row("GET", "/personal/mal.csv", "targets", scoped=False),
+    "staff.targets_import": Row("GET", "/personal/mal/importera", "targets", scoped=False),
+    "staff.targets_import_confirm": Row(
+        "POST", "/personal/mal/importera/{staged_targets}", "targets", scoped=False
+    ),
+    "staff.target_set": Row("POST", "/personal/mal/satt", "targets", scoped=False),
 }
 
 ROLES = ("admin", "handlaggare", "enhetschef", "stodperson")
@@ -160,8 +170,10 @@ def world(db_session):
     for subject, user in subjects.items():
         for round_ in (inside, outside):
             staged[(subject, round_.code)] = {
-                f"staged_{kind}": _staged(db_session, kind, round_ if kind != "org" else None, user)
-                for kind in ("recipients", "paper", "org")
+                f"staged_{kind}": _staged(
+                    db_session, kind, round_ if kind in ("recipients", "paper") else None, user
+                )
+                for kind in ("recipients", "paper", "org", "targets")
             }
     db_session.commit()
 

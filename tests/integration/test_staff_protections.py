@@ -83,6 +83,7 @@ def test_every_staff_post_without_a_csrf_token_changes_nothing(make_app, db_sess
         "staged_recipients": "x",
         "staged_paper": "x",
         "staged_org": "x",
+        "staged_targets": "x",
     }
     app = make_app(csrf_enabled=True)
     posted = 0
