@@ -51,7 +51,9 @@ def org(runner, tmp_path: Path, extra: str = "") -> None:
     run(runner, "org", "import", str(path))
 
 
-def invitations(runner, tmp_path: Path, code: str, unit: str, men: int, women: int, **more: int) -> None:
+def invitations(
+    runner, tmp_path: Path, code: str, unit: str, men: int, women: int, **more: int
+) -> None:
     lines = ["unit,gender,bestallare"]
     lines += [f"{unit},man,Beställarna/Norr"] * men
     lines += [f"{unit},kvinna,Beställarna/Söder"] * women
@@ -174,9 +176,7 @@ def test_csv_for_swedish_excel(runner, db_session, tmp_path) -> None:
     text = data.decode("utf-8-sig")
     header, *lines = text.split("\r\n")
     assert header.startswith("Enhet;Nivå;Indikator;Typ;Periodens utfall (%)")
-    line = next(
-        ln for ln in lines if ln.startswith(f"{VAXT};") and "nöjd med sin insats" in ln
-    )
+    line = next(ln for ln in lines if ln.startswith(f"{VAXT};") and "nöjd med sin insats" in ln)
     fields = line.split(";")
     assert fields[4:13] == ["89", "85", "95", "85", "34", "40", "93", "51", "55"]
     assert fields[-4:-1] == ["177", "95", "54"]
@@ -321,3 +321,117 @@ def test_a_round_of_each_survey_type(runner, db_session, tmp_path) -> None:
         "battre_situation",
         "valmojlighet",
     }
+
+
+def test_targets_appear_inherited_and_text_kept(runner, db_session, tmp_path) -> None:
+    golden_round(runner, tmp_path)
+    targets = write(
+        tmp_path,
+        "mal.csv",
+        "indicator,unit,period,arsmal,kf_arsmal\n"
+        f"nojd,{ENHET},2026,85,80\n"
+        f"paverka,{VAXT},2026,Tas fram av nämnd,\n",
+    )
+    run(runner, "targets", "import", str(targets))
+    document = indicators(runner, "--round", "DV-2026")
+    nojd = row(document, VAXT, "nojd")
+    assert (nojd["arsmal"], nojd["kf_arsmal"]) == (85, 80)  # from the enhet above
+    paverka = row(document, VAXT, "paverka")
+    assert paverka["arsmal"] == "Tas fram av nämnd"
+    assert paverka["kf_arsmal"] is None  # missing is empty, not 0
+    assert row(document, "Stadsdelen", "nojd")["arsmal"] is None
+    assert row(document, VAXT, "DV_TRIVS")["arsmal"] is None  # questions have no targets
+    out = tmp_path / "ind.csv"
+    run(runner, "indicators", "--round", "DV-2026", "--format", "csv", "-o", str(out))
+    line = next(
+        ln
+        for ln in out.read_bytes().decode("utf-8-sig").split("\r\n")
+        if ln.startswith(f"{VAXT};") and "påverka" in ln
+    )
+    assert ";Tas fram av nämnd;;2026;" in line
+
+
+def test_previous_period_across_a_split_and_a_merge(runner, db_session, tmp_path) -> None:
+    from datetime import date
+
+    from survey.models import OrgNode
+    from survey.operations.organisation import find_node_by_path, merge_nodes, split_node
+
+    org(
+        runner,
+        tmp_path,
+        extra=(
+            "Stadsdelen/Dagliga verksamheter 2/Snickeriet,daglig_verksamhet,\n"
+            "Stadsdelen/Dagliga verksamheter 2/Caféet,daglig_verksamhet,\n"
+        ),
+    )
+    enhet = "Stadsdelen/Dagliga verksamheter 2"
+    run(
+        runner,
+        "rounds",
+        "create",
+        "--code",
+        "DV-2025",
+        "--survey",
+        "dv",
+        "--period",
+        "2025",
+        "--opens",
+        "2025-10-01",
+        "--closes",
+        "2099-12-31",
+    )
+    header = "unit,gender,answered_by,DV_NOJD"
+    rows = (
+        [f"{enhet}/Växtverket,kvinna,sjalv,ja"] * 8
+        + [f"{enhet}/Växtverket,man,sjalv,nej"] * 4
+        + [f"{enhet}/Snickeriet,man,sjalv,ja"] * 9
+        + [f"{enhet}/Snickeriet,kvinna,sjalv,nej"] * 3
+        + [f"{enhet}/Caféet,kvinna,sjalv,ja"] * 6
+        + [f"{enhet}/Ateljén,man,sjalv,ja"] * 10
+    )
+    paper(runner, tmp_path, "DV-2025", rows, header)
+    run(runner, "rounds", "close", "DV-2025")
+    on = date(2026, 1, 1)
+    vaxt = find_node_by_path(db_session, f"{enhet}/Växtverket")
+    split_node(
+        db_session,
+        vaxt,
+        [("Växtverket Odling", "daglig_verksamhet"), ("Växtverket Butik", "daglig_verksamhet")],
+        on,
+    )
+    merge_nodes(
+        db_session,
+        [
+            find_node_by_path(db_session, f"{enhet}/Snickeriet"),
+            find_node_by_path(db_session, f"{enhet}/Caféet"),
+        ],
+        "Snickeriet och Caféet",
+        on,
+        insats_code="daglig_verksamhet",
+    )
+    atelje = find_node_by_path(db_session, f"{enhet}/Ateljén")
+    atelje.name = "Ateljén Färg"  # a plain rename keeps the node
+    db_session.commit()
+    assert db_session.query(OrgNode).count() > 0
+    run(runner, "rounds", "create", "--code", "DV-2026", "--survey", "dv", "--period", "2026")
+    paper(
+        runner,
+        tmp_path,
+        "DV-2026",
+        [f"{enhet}/Växtverket Odling,kvinna,sjalv,ja"] * 12
+        + [f"{enhet}/Snickeriet och Caféet,man,sjalv,ja"] * 12,
+        header,
+    )
+    document = indicators(runner, "--round", "DV-2026")
+    assert document["previous_period"] == 2025
+    odling = row(document, f"{enhet}/Växtverket Odling", "nojd")["previous"]
+    butik = row(document, f"{enhet}/Växtverket Butik", "nojd")["previous"]
+    assert (odling["positive"], odling["valid"]) == (8, 12)  # the whole of last year's Växtverket
+    assert butik == odling
+    merged = row(document, f"{enhet}/Snickeriet och Caféet", "nojd")["previous"]
+    assert (merged["positive"], merged["valid"]) == (15, 18)  # Snickeriet + Caféet
+    renamed = row(document, f"{enhet}/Ateljén Färg", "nojd")["previous"]
+    assert (renamed["positive"], renamed["valid"]) == (10, 10)
+    whole = row(document, enhet, "nojd")["previous"]
+    assert (whole["positive"], whole["valid"]) == (33, 40)

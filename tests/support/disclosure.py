@@ -74,7 +74,12 @@ class Attack:
         found = []
         for sign in (1, -1):
             result = linprog(
-                sign * c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None),
+                sign * c,
+                A_ub=a_ub,
+                b_ub=b_ub,
+                A_eq=a_eq,
+                b_eq=b_eq,
+                bounds=(0, None),
                 method="highs",
             )
             assert result.status == 0, f"the attacker's LP failed: {result.message}"
@@ -85,7 +90,9 @@ class Attack:
 def places(
     trees: Mapping[str, Mapping[int, Node]], unit_id: int, bestallare_id: int | None
 ) -> list[tuple[str, int | None]]:
-    found: list[tuple[str, int | None]] = [("utforare", n) for n in chain(trees["utforare"], unit_id)]
+    found: list[tuple[str, int | None]] = [
+        ("utforare", n) for n in chain(trees["utforare"], unit_id)
+    ]
     found.append(("utforare", INSTALLATION))
     found.extend(("bestallare", n) for n in chain(trees["bestallare"], bestallare_id))
     return found

@@ -130,7 +130,8 @@ def check(world: World, threshold: int) -> None:
         if cell.suppressed:
             published[key] = None
             continue
-        assert cell.valid is not None and cell.valid >= threshold, key
+        assert cell.valid is not None, key
+        assert cell.valid >= threshold, key
         assert (cell.positive, cell.valid) == naive(world, key), key
         published[key] = (cell.positive, cell.valid)
     responded = {}
