@@ -98,6 +98,80 @@ def places(
     return found
 
 
+AtomKey = tuple[int, int | None, str]
+
+
+@dataclass(frozen=True)
+class Published:
+    """One published (or withheld) cell: which atoms it sums, and its (positive, valid)."""
+
+    key: object
+    atoms: frozenset[AtomKey]
+    value: tuple[int, int] | None
+    #: Published valid answers per option (the answer distribution), if any.
+    distribution: Mapping[str, int] | None = None
+
+
+def attack_sets(
+    persons: Sequence[Person],
+    options: Sequence[str],
+    positive: str,
+    published: Sequence[Published],
+    responded: Sequence[tuple[frozenset[AtomKey], int]],
+    residuals: Sequence[tuple[object, frozenset[AtomKey]]],
+    *,
+    threshold: int,
+) -> list[tuple[object, float, float]]:
+    """The general attack: `published` cells as atom sets, response counts as upper bounds
+    on valid answers, and extra small groups (`residuals`) that must not be pinned either.
+    Returns (key, low, high) of every withheld cell or small group the attacker pins."""
+    atoms = sorted(
+        {(p.unit_id, p.bestallare_id, ATOM_GENDER[p.gender]) for p in persons},
+        key=lambda k: (k[0], k[1] or 0, k[2]),
+    )
+    known = set(atoms)
+    lp = Attack(options, positive)
+    for atom in atoms:
+        for option in options:
+            lp.var(atom, option)
+    for cell in published:
+        inside = [a for a in cell.atoms if a in known]
+        if cell.value is not None:
+            positive_count, valid = cell.value
+            lp.add({lp.var(a, positive): 1 for a in inside}, positive_count, equal=True)
+            lp.add({lp.var(a, o): 1 for a in inside for o in options}, valid, equal=True)
+        if cell.distribution is not None:
+            for option in options:
+                lp.add(
+                    {lp.var(a, option): 1 for a in inside},
+                    cell.distribution.get(option, 0),
+                    equal=True,
+                )
+    for members, count in responded:
+        inside = [a for a in members if a in known]
+        if inside:
+            lp.add({lp.var(a, o): 1 for a in inside for o in options}, count, equal=False)
+    valid_of: dict[AtomKey, int] = defaultdict(int)
+    for person in persons:
+        if person.value in options:
+            valid_of[(person.unit_id, person.bestallare_id, ATOM_GENDER[person.gender])] += 1
+    targets: list[tuple[object, list[AtomKey]]] = []
+    for cell in published:
+        inside = [a for a in cell.atoms if a in known]
+        if cell.value is None and sum(valid_of[a] for a in inside) > 0:
+            targets.append((cell.key, inside))
+    for key, members in residuals:
+        inside = [a for a in members if a in known]
+        if 0 < sum(valid_of[a] for a in inside) < threshold:
+            targets.append((key, inside))
+    disclosed = []
+    for key, inside in targets:
+        low, high = lp.bounds({lp.var(a, positive): 1 for a in inside})
+        if high - low < 0.5:
+            disclosed.append((key, low, high))
+    return disclosed
+
+
 def attack(
     persons: Sequence[Person],
     trees: Mapping[str, Mapping[int, Node]],
@@ -108,58 +182,31 @@ def attack(
     responded: Mapping[tuple[str, int | None, str], int],
     *,
     threshold: int,
-) -> list[tuple[tuple[str, int | None, str], float, float]]:
-    """Every withheld cell or small residual whose positive count the attacker pins.
+) -> list[tuple[object, float, float]]:
+    """Every withheld cell or small "annat" residual of one round's table that is pinned.
 
     `published` maps each cell key (tree, node, total|men|women) to (positive, valid), or to
     None when withheld. Returns (key, low, high) for the disclosed ones (empty: safe).
     """
-    atoms = sorted(
-        {(p.unit_id, p.bestallare_id, ATOM_GENDER[p.gender]) for p in persons},
-        key=lambda k: (k[0], k[1] or 0, k[2]),
-    )
-    lp = Attack(options, positive)
-    members: dict[tuple[str, int | None, str], list[object]] = defaultdict(list)
-    for atom in atoms:
-        unit_id, bestallare_id, gender = atom
-        for option in options:
-            lp.var(atom, option)
-        for tree, node_id in places(trees, unit_id, bestallare_id):
-            members[(tree, node_id, "total")].append(atom)
-            members[(tree, node_id, gender)].append(atom)
-    for key, value in published.items():
-        if value is None:
-            continue
-        positive_count, valid = value
-        inside = members.get(key, [])
-        lp.add({lp.var(a, positive): 1 for a in inside}, positive_count, equal=True)
-        lp.add({lp.var(a, o): 1 for a in inside for o in options}, valid, equal=True)
-    for (tree, node_id), spread in distribution.items():
-        inside = members.get((tree, node_id, "total"), [])
-        for option in options:
-            lp.add({lp.var(a, option): 1 for a in inside}, spread.get(option, 0), equal=True)
-    for key, count in responded.items():
-        inside = members.get(key, [])
-        if inside:
-            lp.add({lp.var(a, o): 1 for a in inside for o in options}, count, equal=False)
-    # What must not be pinned: withheld cells with answers, and small residuals.
-    targets: list[tuple[tuple[str, int | None, str], list[object]]] = []
-    valid_of: dict[object, int] = defaultdict(int)
+    members: dict[tuple[str, int | None, str], set[AtomKey]] = defaultdict(set)
     for person in persons:
-        if person.value in options:
-            valid_of[(person.unit_id, person.bestallare_id, ATOM_GENDER[person.gender])] += 1
-    for key, value in published.items():
-        if value is None and sum(valid_of[a] for a in members.get(key, [])) > 0:
-            targets.append((key, members[key]))
-    for (tree, node_id, gender), inside in list(members.items()):
-        if gender != "other":
-            continue
-        valid = sum(valid_of[a] for a in inside)
-        if 0 < valid < threshold and (tree, node_id, "total") in published:
-            targets.append(((tree, node_id, "other"), inside))
-    disclosed = []
-    for key, inside in targets:
-        low, high = lp.bounds({lp.var(a, positive): 1 for a in inside})
-        if high - low < 0.5:
-            disclosed.append((key, low, high))
-    return disclosed
+        atom = (person.unit_id, person.bestallare_id, ATOM_GENDER[person.gender])
+        for tree, node_id in places(trees, person.unit_id, person.bestallare_id):
+            members[(tree, node_id, "total")].add(atom)
+            members[(tree, node_id, atom[2])].add(atom)
+    cells = [
+        Published(
+            key,
+            frozenset(members.get(key, ())),
+            value,
+            distribution.get((key[0], key[1])) if key[2] == "total" else None,
+        )
+        for key, value in published.items()
+    ]
+    bounds = [(frozenset(members.get(key, ())), count) for key, count in responded.items()]
+    residuals = [
+        (key, frozenset(atoms))
+        for key, atoms in members.items()
+        if key[2] == "other" and (key[0], key[1], "total") in published
+    ]
+    return attack_sets(persons, options, positive, cells, bounds, residuals, threshold=threshold)

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from survey.domain.indicators import (
+    ATOM_GENDER,
     INSTALLATION,
     AnswerCount,
     Item,
@@ -186,3 +187,116 @@ def test_a_large_unit_with_no_small_groups_is_published_whole() -> None:
     assert table.cells[("utforare", 2, "total")].positive == 24
     assert table.cells[("utforare", INSTALLATION, "men")].valid == 20
     assert chain(trees["utforare"], 3) == [3, 2, 1]
+
+
+def reorganise(
+    world: World, rng: random.Random
+) -> tuple[dict[str, dict[int, Node]], dict[int, frozenset[int]], list[int]]:
+    """Today's trees after a merge of two verksamheter and a split of a third."""
+    utforare = dict(world.trees["utforare"])
+    lineage: dict[int, frozenset[int]] = {}
+    leaves = list(world.units)
+    rng.shuffle(leaves)
+    next_id = max(utforare) + 1000
+    by_parent: dict[int | None, list[int]] = defaultdict(list)
+    for leaf in leaves:
+        by_parent[utforare[leaf].parent_id].append(leaf)
+    today = list(world.units)
+    pair = next((kids[:2] for kids in by_parent.values() if len(kids) >= 2), None)
+    if pair:
+        parent = utforare[pair[0]].parent_id
+        utforare[next_id] = Node(next_id, parent, f"M{next_id}", f"M{next_id}", "V", "utforare")
+        lineage[next_id] = frozenset({next_id, *pair})
+        for old in pair:
+            del utforare[old]
+            today.remove(old)
+        today.append(next_id)
+        next_id += 1
+    rest = [leaf for leaf in leaves if leaf in utforare]
+    if rest:
+        old = rest[0]
+        parent = utforare[old].parent_id
+        del utforare[old]
+        today.remove(old)
+        for _ in range(2):
+            utforare[next_id] = Node(next_id, parent, f"S{next_id}", f"S{next_id}", "V", "utforare")
+            lineage[next_id] = frozenset({next_id, old})
+            today.append(next_id)
+            next_id += 1
+    return {"utforare": utforare, "bestallare": world.trees["bestallare"]}, lineage, today
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_the_previous_period_column_uncovers_nothing_last_period_withheld(seed: int) -> None:
+    from survey.domain.indicators import PreviousPeriod, PreviousRound
+    from tests.support.disclosure import Published, attack_sets
+
+    rng = random.Random(seed)
+    last = make_world(rng, annat=0.1)
+    own = figures_of(last, 5)  # last period's report, as it was published
+    trees, lineage, today_units = reorganise(last, rng)
+    answers: dict[tuple[int, int | None, str, str], int] = defaultdict(int)
+    for person in last.persons:
+        if person.value is not None:
+            answers[(person.unit_id, person.bestallare_id, person.gender, person.value)] += 1
+    previous = PreviousPeriod(
+        rounds=[
+            PreviousRound(
+                trees=last.trees,
+                answers=[AnswerCount(u, b, g, "Q", v, n) for (u, b, g, v), n in answers.items()],
+                unit_ids=frozenset(last.units),
+                bestallare_ids=frozenset(
+                    p.bestallare_id for p in last.persons if p.bestallare_id is not None
+                ),
+            )
+        ],
+        lineage=lineage,
+    )
+    now = compute_round([ITEM], trees, [], [], [], 5, unit_ids=today_units, previous=previous)
+    atom = {p: (p.unit_id, p.bestallare_id, ATOM_GENDER[p.gender]) for p in last.persons}
+    cells = []
+    old_table = own.tables[ITEM.table_key]
+    for key, cell in old_table.cells.items():
+        tree, node_id, gender = key
+        inside = frozenset(
+            atom[p]
+            for p in last.persons
+            if (tree, node_id) in places(last.trees, p.unit_id, p.bestallare_id)
+            and (gender == "total" or atom[p][2] == gender)
+        )
+        value = None if cell.suppressed else (cell.positive, cell.valid)
+        spread = old_table.distribution.get((tree, node_id)) if gender == "total" else None
+        cells.append(Published(("last", key), inside, value, spread))
+    for (tree, node_id), cell in now.previous[ITEM.table_key].items():
+        units = None
+        if node_id is not None:
+            units = set()
+            for n in trees[tree]:
+                if node_id in chain(trees[tree], n):
+                    units |= lineage.get(n, {n})
+        inside = frozenset(
+            atom[p]
+            for p in last.persons
+            if units is None or (p.unit_id if tree == "utforare" else p.bestallare_id) in units
+        )
+        if not cell.suppressed:
+            assert (cell.positive, cell.valid) == (
+                sum(1 for p in last.persons if atom[p] in inside and p.value == "ja"),
+                sum(1 for p in last.persons if atom[p] in inside and p.value in OPTIONS),
+            )
+            assert cell.valid >= 5
+        value = None if cell.suppressed else (cell.positive, cell.valid)
+        cells.append(Published(("previous", tree, node_id), inside, value))
+    responded = []
+    for (tree, node_id), rate in own.rates.items():
+        for gender, part in (("total", rate.total), ("men", rate.men), ("women", rate.women)):
+            inside = frozenset(
+                atom[p]
+                for p in last.persons
+                if (tree, node_id) in places(last.trees, p.unit_id, p.bestallare_id)
+                and (gender == "total" or atom[p][2] == gender)
+            )
+            responded.append((inside, part.responded))
+    disclosed = attack_sets(last.persons, OPTIONS, "ja", cells, responded, [], threshold=5)
+    assert not disclosed, f"pinned: {disclosed}"
