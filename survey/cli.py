@@ -68,7 +68,7 @@ def register_cli(app: Flask) -> None:
 @click.command("demo")
 @click.option("--seed", default=2026, show_default=True, help="Random seed for demo answers.")
 @click.option(
-    "--invitations", "per_unit", default=14, show_default=True, help="Invitations per verksamhet."
+    "--invitations", "per_unit", default=24, show_default=True, help="Invitations per verksamhet."
 )
 def demo(seed: int, per_unit: int) -> None:
     """Install a demo förvaltning, open rounds, invitations and submitted responses."""
@@ -78,10 +78,15 @@ def demo(seed: int, per_unit: int) -> None:
     existing = session.scalar(select(Round).where(Round.code == f"DEMO-DV-{today.year}"))
     if existing is None:
         ensure_builtin_insatser(session)
+        bestallare = [
+            ensure_node_path(session, f"{DEMO_BESTALLARE}/{name}", tree="bestallare")
+            for name in DEMO_BESTALLARE_UNITS
+        ]
         for survey_type, units in DEMO_UNITS.items():
             nodes = [
                 ensure_node_path(session, f"{DEMO_ORG}/{path}", insats) for path, insats in units
             ]
+            _demo_previous_round(session, survey_type, nodes, bestallare, rng, today)
             round_ = create_round(
                 session,
                 code=f"DEMO-{survey_type.upper()}-{today.year}",
@@ -93,7 +98,8 @@ def demo(seed: int, per_unit: int) -> None:
                 units=nodes,
                 organiser="Hägersten-Älvsjö stadsdelsförvaltning",
             )
-            _demo_invitations_and_answers(session, round_, nodes, per_unit, rng, today)
+            _demo_invitations_and_answers(session, round_, nodes, bestallare, per_unit, rng, today)
+        _demo_targets(session, today.year)
         session.commit()
         click.echo("Demo data installed.")
     else:
@@ -141,21 +147,95 @@ def _demo_accounts(session) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def _demo_invitations_and_answers(session, round_, nodes, per_unit, rng, today) -> None:  # type: ignore[no-untyped-def]
+#: The demo's beställare hierarchy (SPEC §4): whose handläggare granted the insats.
+DEMO_BESTALLARE = "Hägersten-Älvsjö beställarenhet (demo)"
+DEMO_BESTALLARE_UNITS = ("LSS-handläggare", "SoL-handläggare")
+
+
+def _demo_bestallare(survey_type: str, bestallare, rng):  # type: ignore[no-untyped-def]
+    lss, sol = bestallare
+    home, other = (sol, lss) if survey_type == "bs" else (lss, sol)
+    return home if rng.random() < 0.85 else other
+
+
+def _demo_targets(session, period: int) -> None:  # type: ignore[no-untyped-def]
+    """Targets as a förvaltning sets them: the city's KF:s årsmål for the whole installation,
+    the förvaltning's own årsmål, and one still to be decided."""
+    from survey.models import Target
+    from survey.operations.organisation import find_node_by_path
+
+    top = find_node_by_path(session, DEMO_ORG)
+    for key, arsmal, kf_arsmal in (
+        ("nojd", "85", "80"),
+        ("bemotande", "90", "90"),
+        ("paverka", "Tas fram av nämnd", "75"),
+        ("ej_diskriminering", "95", None),
+    ):
+        session.add(Target(indicator_key=key, org_node_id=None, period=period, kf_arsmal=kf_arsmal))
+        session.add(
+            Target(
+                indicator_key=key, org_node_id=top.id if top else None, period=period, arsmal=arsmal
+            )
+        )
+    session.flush()
+
+
+def _demo_previous_round(session, survey_type, nodes, bestallare, rng, today) -> None:  # type: ignore[no-untyped-def]
+    """Last period's round, closed, with answers, so reports show "föregående period"."""
+    from survey.domain.question_banks import latest_version, load_bank
+    from survey.models import Answer, SurveyResponse
+    from survey.operations.rounds import close_round
+
+    year = today.year - 1
+    round_ = create_round(
+        session,
+        code=f"DEMO-{survey_type.upper()}-{year}",
+        title=f"{DEMO_TITLES[survey_type]} {year}",
+        survey_type=survey_type,
+        period=year,
+        opens_on=today.replace(year=year) - timedelta(days=60),
+        closes_on=today.replace(year=year) - timedelta(days=14),
+        units=nodes,
+        organiser="Hägersten-Älvsjö stadsdelsförvaltning",
+    )
+    bank = load_bank(survey_type, latest_version(survey_type))
+    for node in nodes:
+        for _ in range(rng.randint(14, 22)):
+            response = SurveyResponse(
+                round_id=round_.id,
+                org_node_id=node.id,
+                bestallare_node_id=_demo_bestallare(survey_type, bestallare, rng).id,
+                gender=rng.choices(["kvinna", "man", "annat"], (0.5, 0.48, 0.02))[0],
+                answered_by=rng.choices(["sjalv", "med_hjalp", "annan"], (0.6, 0.35, 0.05))[0],
+                submitted_week=f"{year}-W{rng.randint(40, 46)}",
+            )
+            for question in bank.questions:
+                if question.scale is None or rng.random() < 0.05:
+                    continue
+                options = question.scale.option_codes()
+                value = rng.choices(options, DEMO_WEIGHTS[len(options)])[0]
+                response.answers.append(Answer(question_code=question.code, value=value))
+            session.add(response)
+    session.flush()
+    close_round(session, round_, today)
+
+
+def _demo_invitations_and_answers(session, round_, nodes, bestallare, per_unit, rng, today) -> None:  # type: ignore[no-untyped-def]
     from survey.operations.invitations import issue_invitation
 
     for node in nodes:
         for index in range(per_unit):
-            gender = rng.choice(["kvinna", "man", "kvinna", "man", None])
+            gender = rng.choices(["kvinna", "man", None], (0.47, 0.47, 0.06))[0]
             issued = issue_invitation(
                 session,
                 round_,
                 node,
                 gender=gender,
+                bestallare=_demo_bestallare(round_.survey_type, bestallare, rng),
                 channel=rng.choice(["letter", "email", "kiosk"]),
             )
             # Keep the first few per unit unanswered so a newcomer has codes to try.
-            if index < 3 or rng.random() > 0.6:
+            if index < 3 or rng.random() > 0.8:
                 continue
             _answer_all(session, issued.token, rng, today)
             respondent = load_respondent(session, issued.token)
@@ -174,6 +254,9 @@ def _answer_all(session, token, rng, today) -> None:  # type: ignore[no-untyped-
             value, text = None, rng.choice([None, None, "Jag tycker om mina kompisar här."])
         elif question.code == "BG_VEM":
             value = rng.choices(["sjalv", "med_hjalp", "annan"], (0.6, 0.35, 0.05))[0]
+        elif question.code == "BG_KON" and question.scale is not None:
+            options = question.scale.option_codes()  # kvinna, man, annat, vill inte svara
+            value = rng.choices(options, (0.48, 0.48, 0.02, 0.02)[: len(options)])[0]
         elif question.kind == "background" and question.scale is not None:
             value = rng.choice(question.scale.option_codes())
         else:
