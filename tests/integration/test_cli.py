@@ -9,7 +9,13 @@ def test_demo_installs_every_insats_with_rounds_and_answers(runner, db_session):
     assert "code " in result.output
     assert "/r/" in result.output
     rounds = db_session.scalars(select(Round)).all()
-    assert sorted(r.survey_type for r in rounds) == ["bo", "bs", "dv"]
+    # This period's open rounds, and last period's closed ones (for "föregående period").
+    assert sorted((r.survey_type, r.is_closed) for r in rounds) == [
+        (survey, closed) for survey in ("bo", "bs", "dv") for closed in (False, True)
+    ]
+    assert {r.period for r in rounds if r.is_closed} == {
+        r.period - 1 for r in rounds if not r.is_closed
+    }
     insatser = set(
         db_session.scalars(select(OrgNode.insats_code).where(OrgNode.insats_code.is_not(None)))
     )
@@ -23,12 +29,12 @@ def test_demo_installs_every_insats_with_rounds_and_answers(runner, db_session):
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0
     assert "already installed" in again.output
-    assert len(db_session.scalars(select(Round)).all()) == 3
+    assert len(db_session.scalars(select(Round)).all()) == 6
 
 
 def test_close_round_command(runner, db_session):
     runner.invoke(args=["demo", "--invitations", "4"])
-    code = db_session.scalars(select(Round.code)).first()
+    code = db_session.scalars(select(Round.code).where(Round.is_closed.is_(False))).first()
     result = runner.invoke(args=["rounds", "close", code])
     assert result.exit_code == 0, result.output
     missing = runner.invoke(args=["rounds", "close", "NOPE"])
