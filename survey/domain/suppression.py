@@ -122,10 +122,11 @@ class _Suppressor:
             frozenset(c for c in self.cells_of[a] if c not in self.withheld)
             for a in range(len(atoms))
         ]
-        self.classes: dict[frozenset[int], set[int]] = defaultdict(set)
+        # Per signature: how many atoms have a positive answer, and how many another.
+        self.with_positive: dict[frozenset[int], int] = defaultdict(int)
+        self.with_other: dict[frozenset[int], int] = defaultdict(int)
         for atom, sig in enumerate(self.sig):
-            if atoms[atom].valid:
-                self.classes[sig].add(atom)
+            self._count(atom, sig, 1)
         self.partners: dict[int, list[int]] = defaultdict(list)
         for a, b in pairs:
             if atoms[a].valid and atoms[b].valid and a != b:
@@ -143,6 +144,12 @@ class _Suppressor:
     def _delta(self, a: int, b: int) -> tuple[frozenset[int], frozenset[int]]:
         return (self.sig[a] - self.sig[b], self.sig[b] - self.sig[a])
 
+    def _count(self, atom: int, sig: frozenset[int], step: int) -> None:
+        if self.atoms[atom].positive:
+            self.with_positive[sig] += step
+        if self.atoms[atom].other:
+            self.with_other[sig] += step
+
     def _withhold(self, cell: int) -> None:
         if cell in self.withheld or cell in self.fixed:
             return
@@ -154,9 +161,9 @@ class _Suppressor:
             for b in self.partners.get(atom, ()):
                 self.buckets[self._delta(atom, b)].discard((atom, b))
                 self.buckets[self._delta(b, atom)].discard((b, atom))
-            self.classes[self.sig[atom]].discard(atom)
+            self._count(atom, self.sig[atom], -1)
             self.sig[atom] = self.sig[atom] - {cell}
-            self.classes[self.sig[atom]].add(atom)
+            self._count(atom, self.sig[atom], 1)
             for b in self.partners.get(atom, ()):
                 self.buckets[self._delta(atom, b)].add((atom, b))
                 self.buckets[self._delta(b, atom)].add((b, atom))
@@ -191,13 +198,12 @@ class _Suppressor:
         for sig, members in inside.items():
             if not sig:
                 return True
-            in_pos = any(self.atoms[a].positive for a in members)
-            in_oth = any(self.atoms[a].other for a in members)
-            for b in self.classes[sig]:
-                if b in group:
-                    continue
-                if (in_oth and self.atoms[b].positive) or (in_pos and self.atoms[b].other):
-                    return True
+            in_pos = sum(1 for a in members if self.atoms[a].positive)
+            in_oth = sum(1 for a in members if self.atoms[a].other)
+            out_pos = self.with_positive[sig] - in_pos
+            out_oth = self.with_other[sig] - in_oth
+            if (in_oth and out_pos > 0) or (in_pos and out_oth > 0):
+                return True
         for a in group:
             for b in self.partners.get(a, ()):
                 for c, d in self._cycle_moves(group, a, b):
