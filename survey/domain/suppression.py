@@ -108,7 +108,8 @@ class _Suppressor:
         self.threshold = threshold
         self.cost = cost if cost is not None else [1.0] * len(cells)
         self.fixed = fixed
-        self.valid = [sum(atoms[a].valid for a in cell) for cell in cells]
+        atom_valid = [atom.valid for atom in atoms]
+        self.valid = [sum(atom_valid[a] for a in cell) for cell in cells]
         self.withheld: set[int] = {
             index
             for index, valid in enumerate(self.valid)
@@ -132,12 +133,20 @@ class _Suppressor:
             if atoms[a].valid and atoms[b].valid and a != b:
                 self.partners[a].append(b)
                 self.partners[b].append(a)
-        self.buckets: dict[tuple[frozenset[int], frozenset[int]], set[tuple[int, int]]] = (
-            defaultdict(set)
+        # Pairs by the published cells they differ in, for four-atom cycles; built when
+        # first needed (many tables never need them).
+        self._buckets: dict[tuple[frozenset[int], frozenset[int]], set[tuple[int, int]]] | None = (
+            None
         )
-        for a, partners in self.partners.items():
-            for b in partners:
-                self.buckets[self._delta(a, b)].add((a, b))
+
+    @property
+    def buckets(self) -> dict[tuple[frozenset[int], frozenset[int]], set[tuple[int, int]]]:
+        if self._buckets is None:
+            self._buckets = defaultdict(set)
+            for a, partners in self.partners.items():
+                for b in partners:
+                    self._buckets[self._delta(a, b)].add((a, b))
+        return self._buckets
 
     # --- state -------------------------------------------------------------------------
 
@@ -158,15 +167,18 @@ class _Suppressor:
             if not self.atoms[atom].valid:
                 self.sig[atom] = self.sig[atom] - {cell}
                 continue
-            for b in self.partners.get(atom, ()):
-                self.buckets[self._delta(atom, b)].discard((atom, b))
-                self.buckets[self._delta(b, atom)].discard((b, atom))
+            buckets = self._buckets
+            if buckets is not None:
+                for b in self.partners.get(atom, ()):
+                    buckets[self._delta(atom, b)].discard((atom, b))
+                    buckets[self._delta(b, atom)].discard((b, atom))
             self._count(atom, self.sig[atom], -1)
             self.sig[atom] = self.sig[atom] - {cell}
             self._count(atom, self.sig[atom], 1)
-            for b in self.partners.get(atom, ()):
-                self.buckets[self._delta(atom, b)].add((atom, b))
-                self.buckets[self._delta(b, atom)].add((b, atom))
+            if buckets is not None:
+                for b in self.partners.get(atom, ()):
+                    buckets[self._delta(atom, b)].add((atom, b))
+                    buckets[self._delta(b, atom)].add((b, atom))
 
     # --- protection ----------------------------------------------------------------------
 
