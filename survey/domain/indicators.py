@@ -283,6 +283,12 @@ class Table:
     valid: Mapping[int, int] = field(default_factory=dict)
 
 
+def sized_cost(weights: Sequence[float], valid: Sequence[int]) -> list[float]:
+    """What withholding a cell costs readers: its kind's weight, growing with its size (a
+    förvaltning's figure is worth more than one verksamhet's)."""
+    return [w * (1 + math.log2(1 + v)) for w, v in zip(weights, valid, strict=True)]
+
+
 def atom_counts(
     layout: Layout,
     answers: Iterable[AnswerCount],
@@ -318,13 +324,14 @@ def build_table(
     hint: frozenset[int] = frozenset(),
 ) -> Table:
     """Cells of one question after primary and secondary suppression."""
+    valid = [sum(atoms[a].valid for a in members) for members in layout.members]
     withheld = suppress(
         atoms,
         layout.members,
         threshold,
         groups=layout.groups,
         pairs=layout.pairs,
-        cost=layout.cost,
+        cost=sized_cost(layout.cost, valid),
         fixed=fixed,
         forced=forced,
         hint=hint,

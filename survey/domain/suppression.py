@@ -55,6 +55,8 @@ from dataclasses import dataclass
 #: group's own atoms (the smallest signatures first): a bound on the search, not on safety.
 _CANDIDATES = 40
 _MEMBERS = 3
+#: How many pairs are tried for the other half of a four-atom cycle.
+_PAIR_CANDIDATES = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,15 +140,32 @@ class _Suppressor:
         self._buckets: dict[tuple[frozenset[int], frozenset[int]], set[tuple[int, int]]] | None = (
             None
         )
+        self._pairs_by_cell: dict[int, set[tuple[int, int]]] = {}
 
     @property
     def buckets(self) -> dict[tuple[frozenset[int], frozenset[int]], set[tuple[int, int]]]:
         if self._buckets is None:
             self._buckets = defaultdict(set)
+            self._pairs_by_cell = defaultdict(set)
             for a, partners in self.partners.items():
                 for b in partners:
-                    self._buckets[self._delta(a, b)].add((a, b))
+                    delta = self._delta(a, b)
+                    self._buckets[delta].add((a, b))
+                    for cell in delta[0] | delta[1]:
+                        self._pairs_by_cell[cell].add((a, b))
         return self._buckets
+
+    def _pairs_sharing(self, cells: Iterable[int]) -> list[tuple[int, int]]:
+        """Pairs whose difference shares one of `cells`, from the rarest cell on: the
+        partners a cheap four-atom cycle can use. Withholding a cell only removes it from
+        every difference, so the index just forgets that cell."""
+        self.buckets  # noqa: B018 - builds the index
+        found: list[tuple[int, int]] = []
+        for cell in sorted(cells, key=lambda c: len(self._pairs_by_cell.get(c, ()))):
+            found.extend(self._pairs_by_cell.get(cell, ()))
+            if len(found) >= _PAIR_CANDIDATES:
+                break
+        return found
 
     # --- state -------------------------------------------------------------------------
 
@@ -163,6 +182,7 @@ class _Suppressor:
         if cell in self.withheld or cell in self.fixed:
             return
         self.withheld.add(cell)
+        self._pairs_by_cell.pop(cell, None)
         for atom in self.cells[cell]:
             if not self.atoms[atom].valid:
                 self.sig[atom] = self.sig[atom] - {cell}
@@ -275,15 +295,12 @@ class _Suppressor:
                     consider(set(self.sig[a] ^ self.sig[b]))
             for b in self.partners.get(a, ()):
                 first = delta(a, b)
-                for c in nearby:
-                    if c == b:
+                for c, d in self._pairs_sharing({cell for cell, _ in first}):
+                    if c in (a, b) or d in (a, b):
                         continue
-                    for d in self.partners.get(c, ()):
-                        if d in (a, b):
-                            continue
-                        effect = (a in group) - (b in group) - (c in group) + (d in group)
-                        if effect and self._cycle_ok(a, b, c, d):
-                            consider({cell for cell, _ in first ^ delta(c, d)})
+                    effect = (a in group) - (b in group) - (c in group) + (d in group)
+                    if effect and self._cycle_ok(a, b, c, d):
+                        consider({cell for cell, _ in first ^ delta(c, d)})
         return best[1] if best is not None else None
 
     def _signed(self, a: int, b: int) -> set[tuple[int, int]]:
