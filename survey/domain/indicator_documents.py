@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from survey.domain.indicator_export import UnitReport, figures_csv, figures_json
 from survey.domain.indicator_xlsx import figures_xlsx
+from survey.domain.overview import LEVELS_SV
 
 FORMATS = ("json", "csv", "xlsx")
 MEDIA_TYPES = {
@@ -20,7 +21,6 @@ MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-LEVELS_SV = {"forvaltning": "Förvaltning", "enhet": "Enhet", "verksamhet": "Verksamhet"}
 
 
 @dataclass(frozen=True, slots=True)
