@@ -218,6 +218,10 @@ def test_several_subtrees_give_a_list_to_pick_from(client, runner, db_session, t
     assert "Växtverket</a>" in html
     assert "Ateljén</a>" in html
     assert 'id="table-heading"' not in html
+    # Their download holds their subtrees and nothing above them.
+    body = client.get(f"{URL}.csv").get_data(as_text=True).lstrip("\ufeff")
+    units = {line[0] for line in list(csv.reader(io.StringIO(body), delimiter=";"))[1:]}
+    assert units == {VAXT, ATELJE}
 
 
 def test_downloads_of_a_subtree_are_audited(client, runner, db_session, tmp_path):
