@@ -310,7 +310,7 @@ def test_the_results_dashboard_in_a_browser(
     expect(page.locator("table.indicators").first).to_contain_text(figure)
     if os.environ.get("SCREENSHOT_DIR"):  # for a person to look at; nothing is compared
         page.screenshot(
-            path=str(Path(os.environ["SCREENSHOT_DIR"]) / f"dashboard-{lang}.png"), full_page=False
+            path=str(Path(os.environ["SCREENSHOT_DIR"]) / f"dashboard-{lang}.png"), full_page=True
         )
     # The proxy setting, CSRF on, back to the same unit.
     page.locator("#include").check()
