@@ -10,7 +10,6 @@ print one line and exit with status 1; the output file is written whole or not a
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -21,21 +20,12 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from survey.domain.indicator_export import (
-    figures_csv,
-    figures_json,
-    installation_report,
-    subtree,
-    unit_reports,
-)
-from survey.domain.indicator_xlsx import figures_xlsx
+from survey.domain.indicator_export import subtree
 from survey.extensions import db
 from survey.models import Round
+from survey.queries.dashboard import indicator_download
 from survey.queries.indicators import RoundReport, round_figures
-from survey.queries.targets_lookup import target_lookup
 from survey.settings import Settings
-
-LEVELS_SV = {"forvaltning": "Förvaltning", "enhet": "Enhet", "verksamhet": "Verksamhet"}
 
 
 def register_indicator_cli(app: Flask) -> None:
@@ -118,34 +108,14 @@ def indicators_command(
         within = subtree(report.trees[by], node_id)
         if not any(n in within for n in report.figures.nodes(by)):
             _fail(f"the round {round_.code} does not cover {unit_path!r}")
-    targets = target_lookup(db.session, report)
-    units = unit_reports(report.figures, report.trees, by=by, within=within, targets=targets)
-    threshold = settings.suppression_threshold
-    if output_format == "json":
-        whole = installation_report(report.figures, "", targets)
-        document = figures_json(
-            round_code=round_.code,
-            period=round_.period,
-            survey_type=round_.survey_type,
-            by=by,
-            threshold=threshold,
-            include_proxy_answers=round_.include_proxy_answers,
-            previous_period=report.previous_period,
-            units=units,
-            installation=whole,
-            language=language,
-        )
-        data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
-    elif output_format == "csv":
-        text = figures_csv(
-            units,
-            period=round_.period,
-            threshold=threshold,
-            language=language,
-            level_names=LEVELS_SV if language == "sv" else None,
-        )
-        data = text.encode("utf-8")
-    else:
-        data = figures_xlsx(units, period=round_.period, threshold=threshold, language=language)
+    data = indicator_download(
+        db.session,
+        report,
+        output_format=output_format,
+        by=by,
+        within=within,
+        threshold=settings.suppression_threshold,
+        language=language,
+    )
     db.session.rollback()
     _write(output, data)

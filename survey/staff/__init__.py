@@ -14,6 +14,7 @@ bp = Blueprint("staff", __name__, url_prefix=STAFF_PREFIX)
 from survey.staff import (  # noqa: E402, F401
     context,
     views_auth,
+    views_dashboard,
     views_home,
     views_imports,
     views_org,

@@ -12,6 +12,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -77,6 +78,15 @@ class ChangePasswordForm(NewPasswordForm):
 
 class ConfirmForm(StaffForm):
     """A form with nothing but its CSRF token: a button that changes something."""
+
+
+class ProxyCountingForm(StaffForm):
+    """The round's reporting setting: count answers "someone else" gave (SPEC §4)."""
+
+    include = BooleanField(_l("Count answers where someone else answered for the brukare"))
+    # Where to go back to on the dashboard (checked again there).
+    by = HiddenField()
+    enhet = HiddenField()
 
 
 class UserForm(StaffForm):

@@ -6,6 +6,7 @@ Swedish and English."""
 from __future__ import annotations
 
 import io
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -185,6 +186,7 @@ def test_axe_finds_no_violations_on_any_staff_page(
         "/omgangar/DV-AXE/inbjudningar/ny",
         "/omgangar/DV-AXE/oversikt",
         "/omgangar/DV-AXE/oversikt?sortera=lagst",
+        "/omgangar/DV-AXE/resultat",
         "/omgangar/DV-AXE/mottagarlista",
         "/omgangar/DV-AXE/pappersenkater",
         "/organisation",
@@ -251,6 +253,71 @@ def test_axe_finds_no_violations_on_any_staff_page(
     page.goto(base + "/")
     page.locator("form.inline button[type=submit]").click()  # sign out
     assert_accessible(page, "signed out")
+    context.close()
+
+
+def assert_charts_have_text_alternatives(page: Page, what: str) -> int:
+    """Every chart: an SVG with role=img, named by text on the page, and a data table in its
+    figure (the text alternative); returns how many there are."""
+    problems = page.evaluate(
+        """() => [...document.querySelectorAll('main svg:not([aria-hidden="true"])')].map(svg => {
+            const ids = (svg.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean);
+            const name = ids.map(id => document.getElementById(id)?.textContent.trim() || '')
+                .join(' ').trim();
+            const figure = svg.closest('figure');
+            const table = figure && figure.querySelector('table tbody tr');
+            const ok = svg.getAttribute('role') === 'img' && name.length > 0 && table;
+            return ok ? '' : (svg.outerHTML.slice(0, 120) + ' name=' + name);
+        })"""
+    )
+    assert all(p == "" for p in problems), f"{what}: {[p for p in problems if p]}"
+    return len(problems)
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_results_dashboard_in_a_browser(
+    browser, live_server, runner, db_session, tmp_path, lang
+):
+    from tests.integration.test_indicators_cli import ENHET, VAXT, golden_round
+
+    golden_round(runner, tmp_path)
+    make_staff(db_session, "admin@example.se", grants=[("admin", None)], totp_secret=SECRET)
+    ids = {n.path(): n.id for n in db_session.scalars(select(OrgNode)) if n.path() in (ENHET, VAXT)}
+    context = new_context(browser, viewport={"width": 1280, "height": 900}, has_touch=False)
+    page = context.new_page()
+    sign_in(page, live_server, "admin@example.se", lang=lang)
+    page.goto(f"{live_server}/personal/omgangar/DV-2026")
+    page.get_by_role(
+        "link", name="Resultat och indikatorer" if lang == "sv" else "Results and indicators"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "Hela organisationen" if lang == "sv" else "The whole organisation"
+    )
+    base = f"{live_server}/personal/omgangar/DV-2026/resultat"
+    for url in (
+        base,
+        f"{base}?enhet={ids[ENHET]}",
+        f"{base}?enhet={ids[VAXT]}",
+        f"{base}?by=bestallare",
+    ):
+        page.goto(url)
+        for details in page.locator("main details").all():
+            details.evaluate("d => d.open = true")  # axe checks the tables inside too
+        assert_accessible(page, url)
+        assert assert_charts_have_text_alternatives(page, url) >= 5
+    page.goto(f"{base}?enhet={ids[VAXT]}")
+    figure = "89 % (85 av 95)" if lang == "sv" else "89 % (85 of 95)"
+    expect(page.locator("table.indicators").first).to_contain_text(figure)
+    if os.environ.get("SCREENSHOT_DIR"):  # for a person to look at; nothing is compared
+        page.screenshot(
+            path=str(Path(os.environ["SCREENSHOT_DIR"]) / f"dashboard-{lang}.png"), full_page=True
+        )
+    # The proxy setting, CSRF on, back to the same unit.
+    page.locator("#include").check()
+    page.locator("#proxy-heading ~ form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"resultat\?by=utforare&enhet={ids[VAXT]}$"))
+    expect(page.locator(".message-success")).to_be_visible()
+    assert_accessible(page, "after the proxy setting")
     context.close()
 
 

@@ -75,6 +75,15 @@ MATRIX: dict[str, Row] = {
     "staff.round_close": Row("GET", "/personal/omgangar/{round}/stang", "manage_rounds"),
     "staff.round_overview_page": Row("GET", "/personal/omgangar/{round}/oversikt", "rounds"),
     "staff.round_overview_csv": Row("GET", "/personal/omgangar/{round}/oversikt.csv", "rounds"),
+    # The indicator dashboard: a unit outside the person's subtrees is 404 as well
+    # (tests/integration/test_dashboard.py); changing the proxy setting changes the round.
+    "staff.round_results": Row("GET", "/personal/omgangar/{round}/resultat?enhet={node}", "rounds"),
+    "staff.round_results_download": Row(
+        "GET", "/personal/omgangar/{round}/resultat.csv?enhet={node}", "rounds"
+    ),
+    "staff.round_results_proxy": Row(
+        "POST", "/personal/omgangar/{round}/resultat/svar-av-annan", "manage_rounds"
+    ),
     "staff.round_invitations": Row("GET", "/personal/omgangar/{round}/inbjudningar", "invitations"),
     "staff.invitation_new": Row("GET", "/personal/omgangar/{round}/inbjudningar/ny", "invitations"),
     "staff.invitation_withdraw": Row(

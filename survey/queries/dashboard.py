@@ -1,0 +1,79 @@
+"""Reads behind the indicator dashboard and the indicator downloads.
+
+The figures themselves come from `survey.queries.indicators.round_figures` (computed once per
+request); this module turns them into a download and counts the proxy answers a round leaves out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from survey.domain.indicator_documents import RoundFacts, indicator_document
+from survey.domain.indicator_export import installation_report, unit_reports
+from survey.models import SurveyResponse
+from survey.queries.indicators import PROXY, RoundReport
+from survey.queries.targets_lookup import target_lookup
+
+
+def round_facts(report: RoundReport) -> RoundFacts:
+    round_ = report.round
+    return RoundFacts(
+        code=round_.code,
+        period=round_.period,
+        survey_type=round_.survey_type,
+        include_proxy_answers=round_.include_proxy_answers,
+        previous_period=report.previous_period,
+    )
+
+
+def indicator_download(
+    session: Session,
+    report: RoundReport,
+    *,
+    output_format: str,
+    by: str,
+    within: set[int] | None,
+    threshold: int,
+    language: str = "sv",
+) -> bytes:
+    """The indicator table of the units of `by` in `within` (None: all) as one file; the
+    command line and the dashboard's downloads both build it here."""
+    targets = target_lookup(session, report)
+    units = unit_reports(report.figures, report.trees, by=by, within=within, targets=targets)
+    whole = installation_report(report.figures, "", targets)
+    return indicator_document(
+        output_format,
+        facts=round_facts(report),
+        by=by,
+        threshold=threshold,
+        units=units,
+        installation=whole,
+        language=language,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyShare:
+    """Responses that "someone else" gave for the brukare, of all the round's responses."""
+
+    proxy: int
+    responses: int
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.proxy / self.responses if self.responses else None
+
+
+def proxy_share(session: Session, round_id: int) -> ProxyShare:
+    proxy, responses = session.execute(
+        select(
+            func.coalesce(func.sum(case((SurveyResponse.answered_by == PROXY, 1), else_=0)), 0),
+            func.count(),
+        )
+        .select_from(SurveyResponse)
+        .where(SurveyResponse.round_id == round_id)
+    ).one()
+    return ProxyShare(proxy=int(proxy), responses=int(responses))
