@@ -84,6 +84,13 @@ def _write(output: Path | None, data: bytes) -> None:
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--language", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+@click.option(
+    "--indicator",
+    "keys",
+    multiple=True,
+    metavar="KEY",
+    help="Only this indicator (e.g. nojd) or question (e.g. DV_TRIVS); repeat for more.",
+)
 def indicators_command(
     code: str,
     unit_path: str | None,
@@ -91,6 +98,7 @@ def indicators_command(
     output_format: str,
     output: Path | None,
     language: str,
+    keys: tuple[str, ...],
 ) -> None:
     """The indicator table of a round (every unit at every level), suppression applied."""
     round_ = db.session.scalar(select(Round).where(Round.code == code.strip()))
@@ -108,6 +116,17 @@ def indicators_command(
         within = subtree(report.trees[by], node_id)
         if not any(n in within for n in report.figures.nodes(by)):
             _fail(f"the round {round_.code} does not cover {unit_path!r}")
+    items = None
+    if keys:
+        known = {item.key: item for item in report.figures.items}
+        unknown = [key for key in keys if key not in known]
+        if unknown:
+            listed = ", ".join(i.key for i in report.figures.items if i.kind == "indicator")
+            _fail(
+                f"no indicator or question {unknown[0]!r} in round {round_.code} "
+                f"(indicators: {listed})"
+            )
+        items = [known[key] for key in dict.fromkeys(keys)]
     data = indicator_download(
         db.session,
         report,
@@ -116,6 +135,7 @@ def indicators_command(
         within=within,
         threshold=settings.suppression_threshold,
         language=language,
+        items=items,
     )
     db.session.rollback()
     _write(output, data)

@@ -110,15 +110,20 @@ def unit_reports(
 
 
 def installation_report(
-    figures: RoundFigures, name: str, targets: TargetLookup | None = None
+    figures: RoundFigures,
+    name: str,
+    targets: TargetLookup | None = None,
+    *,
+    items: Sequence[Item] | None = None,
 ) -> UnitReport:
+    chosen = figures.items if items is None else tuple(items)
     return UnitReport(
         node_id=INSTALLATION,
         path="",
         name=name,
         level="installation",
         depth=0,
-        rows=tuple(figures.row("utforare", INSTALLATION, item, targets) for item in figures.items),
+        rows=tuple(figures.row("utforare", INSTALLATION, item, targets) for item in chosen),
         rate=figures.rate("utforare", INSTALLATION),
     )
 

@@ -6,6 +6,7 @@ request); this module turns them into a download and counts the proxy answers a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from survey.domain.indicator_documents import RoundFacts, indicator_document
 from survey.domain.indicator_export import installation_report, unit_reports
+from survey.domain.indicators import Item
 from survey.models import SurveyResponse
 from survey.queries.indicators import PROXY, RoundReport
 from survey.queries.targets_lookup import target_lookup
@@ -38,12 +40,16 @@ def indicator_download(
     within: set[int] | None,
     threshold: int,
     language: str = "sv",
+    items: Sequence[Item] | None = None,
 ) -> bytes:
     """The indicator table of the units of `by` in `within` (None: all) as one file; the
-    command line and the dashboard's downloads both build it here."""
+    command line and the dashboard's downloads both build it here. `items` limits the rows
+    to some indicators or questions."""
     targets = target_lookup(session, report)
-    units = unit_reports(report.figures, report.trees, by=by, within=within, targets=targets)
-    whole = installation_report(report.figures, "", targets)
+    units = unit_reports(
+        report.figures, report.trees, by=by, within=within, targets=targets, items=items
+    )
+    whole = installation_report(report.figures, "", targets, items=items)
     return indicator_document(
         output_format,
         facts=round_facts(report),

@@ -103,17 +103,6 @@ def response_counts(session: Session, round_id: int) -> list[PersonCount]:
     return [PersonCount(*row) for row in session.execute(query)]
 
 
-def proxy_count(session: Session, round_id: int) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(SurveyResponse)
-            .where(SurveyResponse.round_id == round_id, SurveyResponse.answered_by == PROXY)
-        )
-        or 0
-    )
-
-
 def invitation_counts(session: Session, round_id: int) -> list[PersonCount]:
     query = (
         select(

@@ -435,3 +435,20 @@ def test_previous_period_across_a_split_and_a_merge(runner, db_session, tmp_path
     assert (renamed["positive"], renamed["valid"]) == (10, 10)
     whole = row(document, enhet, "nojd")["previous"]
     assert (whole["positive"], whole["valid"]) == (33, 40)
+
+
+def test_one_indicator_or_question(runner, db_session, tmp_path) -> None:
+    golden_round(runner, tmp_path)
+    document = indicators(runner, "--round", "DV-2026", "--indicator", "nojd")
+    assert {r["indicator"] for r in document["rows"]} == {"nojd"}
+    assert {r["indicator"] for r in document["installation"]["rows"]} == {"nojd"}
+    both = indicators(
+        runner, "--round", "DV-2026", "--indicator", "nojd", "--indicator", "DV_TRIVS"
+    )
+    assert {r["indicator"] for r in both["rows"]} == {"nojd", "DV_TRIVS"}
+    result = runner.invoke(
+        args=["indicators", "--round", "DV-2026", "--indicator", "trygghet_boende"]
+    )
+    assert result.exit_code == 1
+    assert "no indicator or question 'trygghet_boende' in round DV-2026" in result.output
+    assert "Traceback" not in result.output
