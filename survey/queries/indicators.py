@@ -12,9 +12,10 @@ then the pure `survey.domain.indicators.compute_round`.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import func, or_, select
@@ -33,7 +34,17 @@ from survey.domain.indicators import (
     round_items,
 )
 from survey.domain.question_banks import QuestionBank, load_bank
-from survey.models import Answer, Invitation, OrgSuccession, Round, SurveyResponse, round_unit
+from survey.models import (
+    Answer,
+    Invitation,
+    OrgNode,
+    OrgNodeName,
+    OrgNodeParent,
+    OrgSuccession,
+    Round,
+    SurveyResponse,
+    round_unit,
+)
 from survey.queries.organisation import load_tree
 
 PROXY = "annan"
@@ -207,3 +218,65 @@ def round_figures(session: Session, round_: Round, *, threshold: int) -> RoundRe
         trees=trees,
         previous_period=round_.period - 1 if earlier else None,
     )
+
+
+# --- a per-process cache for pages ---------------------------------------------------------
+
+_CACHE: OrderedDict[tuple[object, ...], RoundReport] = OrderedDict()
+_CACHE_SIZE = 8
+_LOCK = threading.Lock()
+
+
+def data_version(session: Session, round_: Round) -> tuple[object, ...]:
+    """Everything a round's figures depend on, in one cheap statement: its responses and
+    invitations, last period's responses, the organisation's history and the round's
+    reporting settings. Responses are never changed once written, so counts suffice."""
+    previous = select(Round.id).where(
+        Round.survey_type == round_.survey_type, Round.period == round_.period - 1
+    )
+
+    def count(model: type, *where: object):  # type: ignore[no-untyped-def]
+        return select(func.count()).select_from(model).where(*where).scalar_subquery()
+
+    row = session.execute(
+        select(
+            count(SurveyResponse, SurveyResponse.round_id == round_.id),
+            count(Invitation, Invitation.round_id == round_.id, Invitation.status != "withdrawn"),
+            count(SurveyResponse, SurveyResponse.round_id.in_(previous)),
+            count(OrgNode),
+            select(func.max(OrgNode.id)).scalar_subquery(),
+            # Names and places of units: renames and moves show in every report.
+            select(func.sum(func.length(OrgNode.name))).scalar_subquery(),
+            select(func.sum(func.coalesce(OrgNode.parent_id, 0))).scalar_subquery(),
+            count(OrgNodeName),
+            count(OrgNodeParent),
+            count(OrgSuccession),
+            count(round_unit, round_unit.c.round_id == round_.id),
+        )
+    ).one()
+    return (
+        *row,
+        round_.include_proxy_answers,
+        round_.is_closed,
+        round_.closes_on,
+        round_.bank_version,
+    )
+
+
+def cached_round_figures(session: Session, round_: Round, *, threshold: int) -> RoundReport:
+    """`round_figures`, kept per process while the round's data stay the same (a page at
+    city scale would otherwise compute for seconds on every visit). Several processes each
+    keep their own; the version check makes them agree with the database."""
+    key = (round_.id, threshold, data_version(session, round_))
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+    if hit is not None:
+        return replace(hit, round=round_)
+    report = round_figures(session, round_, threshold=threshold)
+    with _LOCK:
+        _CACHE[key] = report
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return report

@@ -36,7 +36,7 @@ from survey.models import Round
 from survey.operations import audit
 from survey.operations import rounds as round_ops
 from survey.queries.dashboard import indicator_download, proxy_share
-from survey.queries.indicators import RoundReport, round_figures
+from survey.queries.indicators import RoundReport, cached_round_figures
 from survey.queries.rounds import round_wholly_in_scope
 from survey.queries.targets_lookup import target_lookup
 from survey.staff.forms import ProxyCountingForm
@@ -62,7 +62,7 @@ class Choice:
 
 def _report(round_: Round) -> RoundReport:
     settings = current_app.extensions["survey.settings"]
-    return round_figures(db.session, round_, threshold=settings.suppression_threshold)
+    return cached_round_figures(db.session, round_, threshold=settings.suppression_threshold)
 
 
 def _choice(report: RoundReport, by_arg: str | None, enhet_arg: str | None) -> Choice:
