@@ -620,6 +620,15 @@ def previous_period_cells(
             groups.extend(frozenset(a + offset for a in g) for g in old.groups)
             pairs.extend((a + offset, b + offset) for a, b in old.pairs)
         first_new = len(members)
+        # A previous figure over exactly the answers of a cell last period published (or
+        # withheld) is that cell: it stays as it was.
+        published_sets = {members[i] for i in fixed}
+        withheld_sets = {members[i] for i in forced}
+        for offset, picked in enumerate(new_members):
+            if picked in withheld_sets:
+                forced.add(first_new + offset)
+            elif picked in published_sets:
+                fixed.add(first_new + offset)
         members.extend(new_members)
         cost.extend(_TREE_COST[tree] * _GENDER_COST["total"] for tree, _ in wanted)
         withheld = suppress(
