@@ -15,6 +15,7 @@ import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session
@@ -112,3 +113,11 @@ def client(app: Flask, db_session: scoped_session) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask, db_session: scoped_session) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+# Property tests: the same examples on every CI run, so main stays reproducible;
+# HYPOTHESIS_PROFILE=explore searches afresh (and tests/support/properties.py's `examples()`
+# multiplies the counts by PROPERTY_EXAMPLES_FACTOR) to look for new counterexamples.
+hypothesis_settings.register_profile("ci", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

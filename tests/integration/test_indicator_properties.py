@@ -21,6 +21,7 @@ from survey.queries.indicators import round_figures
 from tests.conftest import empty_tables
 from tests.factories import make_round
 from tests.support.disclosure import Person, attack
+from tests.support.properties import examples
 from tests.unit.test_suppression_properties import OPTIONS, World, make_world, naive
 
 QUESTION = "DV_TRIVS"
@@ -90,7 +91,7 @@ def store(session, world: World) -> tuple[World, object]:  # type: ignore[no-unt
 
 
 @settings(
-    max_examples=12,
+    max_examples=examples(12),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -28,6 +28,7 @@ from survey.domain.indicators import (
     compute_round,
 )
 from tests.support.disclosure import Person, attack, places
+from tests.support.properties import examples
 
 OPTIONS = ("ja", "ibland", "nej")
 ITEM = Item(
@@ -153,13 +154,13 @@ def check(world: World, threshold: int) -> None:
     assert not disclosed, f"pinned: {disclosed}"
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), annat=st.sampled_from((0.0, 0.05, 0.3)))
 def test_no_published_table_pins_a_withheld_count(seed: int, annat: float) -> None:
     check(make_world(random.Random(seed), annat=annat), threshold=5)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), threshold=st.sampled_from((3, 10)))
 def test_other_thresholds(seed: int, threshold: int) -> None:
     check(make_world(random.Random(seed), annat=0.1), threshold=threshold)
@@ -226,7 +227,7 @@ def reorganise(
     return {"utforare": utforare, "bestallare": world.trees["bestallare"]}, lineage, today
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1))
 @example(seed=2309)  # once found: a withheld previous figure equal to a published cell
 def test_the_previous_period_column_uncovers_nothing_last_period_withheld(seed: int) -> None:
