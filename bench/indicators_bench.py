@@ -17,8 +17,9 @@ rest an option of the question's scale, positive with the verksamhet's own rate 
 75 %, between 55 and 92 %). Gender man/kvinna 49 % each, annat and okand 1 % each;
 answered_by sjalv 60 %, med_hjalp 37 %, annan 3 % (proxy, left out by default); the
 beställare is the verksamhet's home district for 85 % and another district of its block for
-15 %. A closed round of the previous period (same units, 90 % of the responses) makes the
-previous-period column part of the work (`--previous no` leaves it out).
+15 % (`--other-district`). A closed round of the previous period (same units, 90 % of the
+responses) makes the previous-period column part of the work (`--previous no` leaves it
+out).
 
 Timed in process (`time.perf_counter`), one untimed warm-up each, then `--repeat` rounds
 (default 5 city, 3 national; the median is reported), each round running in turn:
