@@ -324,7 +324,10 @@ def build_table(
     hint: frozenset[int] = frozenset(),
 ) -> Table:
     """Cells of one question after primary and secondary suppression."""
-    valid = [sum(atoms[a].valid for a in members) for members in layout.members]
+    atom_positive = [atom.positive for atom in atoms]
+    atom_valid = [atom.valid for atom in atoms]
+    positives = [sum(atom_positive[a] for a in members) for members in layout.members]
+    valid = [sum(atom_valid[a] for a in members) for members in layout.members]
     withheld = suppress(
         atoms,
         layout.members,
@@ -335,20 +338,17 @@ def build_table(
         fixed=fixed,
         forced=forced,
         hint=hint,
+        valid=valid,
     )
     cells: dict[CellKey, Cell] = {}
     distribution: dict[tuple[str, int | None], dict[str, int]] = {}
-    valid_of: dict[int, int] = {}
+    valid_of = dict(enumerate(valid))
     for index, key in enumerate(layout.cells):
-        members = layout.members[index]
-        positive = sum(atoms[a].positive for a in members)
-        valid = sum(atoms[a].valid for a in members)
-        valid_of[index] = valid
-        cell = Cell.of(positive, valid, suppressed=index in withheld)
+        cell = Cell.of(positives[index], valid[index], suppressed=index in withheld)
         cells[key] = cell
         if key[2] == "total" and not cell.suppressed:
             spread: dict[str, int] = defaultdict(int)
-            for a in members:
+            for a in layout.members[index]:
                 for option, count in per_option.get(a, {}).items():
                     spread[option] += count
             distribution[(key[0], key[1])] = dict(spread)
@@ -631,6 +631,18 @@ def previous_period_cells(
                 fixed.add(first_new + offset)
         members.extend(new_members)
         cost.extend(_TREE_COST[tree] * _GENDER_COST["total"] for tree, _ in wanted)
+        if all(first_new + i in fixed or first_new + i in forced for i in range(len(wanted))):
+            # No split or merge since: every previous figure is one of last period's cells.
+            withheld = frozenset(forced)
+            cells = {}
+            for offset, (tree, node_id) in enumerate(wanted):
+                picked = members[first_new + offset]
+                positive = sum(all_atoms[a].positive for a in picked)
+                valid = sum(all_atoms[a].valid for a in picked)
+                suppressed = first_new + offset in withheld
+                cells[(tree, node_id)] = Cell.of(positive, valid, suppressed=suppressed)
+            result[key] = cells
+            continue
         withheld = suppress(
             all_atoms,
             members,

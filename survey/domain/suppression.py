@@ -55,6 +55,8 @@ from dataclasses import dataclass
 #: group's own atoms (the smallest signatures first): a bound on the search, not on safety.
 _CANDIDATES = 40
 _MEMBERS = 3
+#: How many four-atom cycles the protection check tries before it gives up on a group.
+_CYCLE_BUDGET = 2000
 #: How many pairs are tried for the other half of a four-atom cycle.
 _PAIR_CANDIDATES = 120
 
@@ -81,6 +83,7 @@ def suppress(
     fixed: frozenset[int] = frozenset(),
     forced: frozenset[int] = frozenset(),
     hint: frozenset[int] = frozenset(),
+    valid: Sequence[int] | None = None,
 ) -> frozenset[int]:
     """The indices of the cells to withhold (see the module docstring for the algorithm).
 
@@ -91,7 +94,9 @@ def suppress(
     withhold from the start (another question's pattern over the same cells: the rows of one
     report then lack the same cells, and the search is short).
     """
-    return _Suppressor(atoms, cells, threshold, pairs, cost, fixed, forced | hint).run(groups)
+    return _Suppressor(atoms, cells, threshold, pairs, cost, fixed, forced | hint, valid).run(
+        groups
+    )
 
 
 class _Suppressor:
@@ -104,14 +109,17 @@ class _Suppressor:
         cost: Sequence[float] | None,
         fixed: frozenset[int],
         forced: frozenset[int],
+        valid: Sequence[int] | None = None,
     ) -> None:
         self.atoms = atoms
         self.cells = cells
         self.threshold = threshold
         self.cost = cost if cost is not None else [1.0] * len(cells)
         self.fixed = fixed
-        atom_valid = [atom.valid for atom in atoms]
-        self.valid = [sum(atom_valid[a] for a in cell) for cell in cells]
+        if valid is None:
+            atom_valid = [atom.valid for atom in atoms]
+            valid = [sum(atom_valid[a] for a in cell) for cell in cells]
+        self.valid = list(valid)
         self.withheld: set[int] = {
             index
             for index, valid in enumerate(self.valid)
@@ -207,14 +215,6 @@ class _Suppressor:
         counts = self.atoms[atom]
         return counts.other > 0 if sign > 0 else counts.positive > 0
 
-    def _cycle_moves(self, group: frozenset[int], a: int, b: int) -> Iterable[tuple[int, int]]:
-        for c, d in self.buckets.get(self._delta(a, b), ()):
-            if c in (a, b) or d in (a, b):
-                continue
-            effect = (a in group) - (b in group) - (c in group) + (d in group)
-            if effect:
-                yield c, d
-
     def _cycle_ok(self, a: int, b: int, c: int, d: int) -> bool:
         # +a −b −c +d, or the reverse.
         return any(
@@ -236,10 +236,19 @@ class _Suppressor:
             out_oth = self.with_other[sig] - in_oth
             if (in_oth and out_pos > 0) or (in_pos and out_oth > 0):
                 return True
+        budget = _CYCLE_BUDGET
         for a in group:
             for b in self.partners.get(a, ()):
-                for c, d in self._cycle_moves(group, a, b):
-                    if self._cycle_ok(a, b, c, d):
+                in_ab = (a in group) - (b in group)
+                for c, d in self.buckets.get(self._delta(a, b), ()):
+                    budget -= 1
+                    if budget <= 0:
+                        # Not found in time: treated as unprotected, so a fix makes it so
+                        # (safe; at worst a cell more is withheld).
+                        return False
+                    if c in (a, b) or d in (a, b):
+                        continue
+                    if in_ab - (c in group) + (d in group) and self._cycle_ok(a, b, c, d):
                         return True
         return False
 
