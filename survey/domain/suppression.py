@@ -48,7 +48,7 @@ count collapses to one value.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 #: How many atoms near a group are tried as partners for one fix, and from how many of the
@@ -57,8 +57,8 @@ _CANDIDATES = 40
 _MEMBERS = 3
 #: How many four-atom cycles the protection check tries before it gives up on a group.
 _CYCLE_BUDGET = 2000
-#: How many pairs are tried for the other half of a four-atom cycle.
-_PAIR_CANDIDATES = 120
+#: How many pairs from each differing cell are tried for the other half of a four-atom cycle.
+_PAIRS_PER_CELL = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,16 +163,26 @@ class _Suppressor:
                         self._pairs_by_cell[cell].add((a, b))
         return self._buckets
 
-    def _pairs_sharing(self, cells: Iterable[int]) -> list[tuple[int, int]]:
-        """Pairs whose difference shares one of `cells`, from the rarest cell on: the
-        partners a cheap four-atom cycle can use. Withholding a cell only removes it from
-        every difference, so the index just forgets that cell."""
+    def _pairs_sharing(
+        self, cells: Iterable[int], usable: Callable[[int, int], bool]
+    ) -> list[tuple[int, int]]:
+        """Usable pairs whose difference shares one of `cells`: the partners a cheap
+        four-atom cycle can use, a few from each cell (the rarest first), so both a sibling
+        unit and a unit of the same beställare are tried. Withholding a cell only removes it
+        from every difference, so the index just forgets that cell."""
         self.buckets  # noqa: B018 - builds the index
         found: list[tuple[int, int]] = []
+        seen: set[tuple[int, int]] = set()
         for cell in sorted(cells, key=lambda c: len(self._pairs_by_cell.get(c, ()))):
-            found.extend(self._pairs_by_cell.get(cell, ()))
-            if len(found) >= _PAIR_CANDIDATES:
-                break
+            taken = 0
+            for pair in self._pairs_by_cell.get(cell, ()):
+                if pair in seen or not usable(*pair):
+                    continue
+                seen.add(pair)
+                found.append(pair)
+                taken += 1
+                if taken >= _PAIRS_PER_CELL:
+                    break
         return found
 
     # --- state -------------------------------------------------------------------------
@@ -304,9 +314,17 @@ class _Suppressor:
                     consider(set(self.sig[a] ^ self.sig[b]))
             for b in self.partners.get(a, ()):
                 first = delta(a, b)
-                for c, d in self._pairs_sharing({cell for cell, _ in first}):
-                    if c in (a, b) or d in (a, b):
-                        continue
+                in_ab = (a in group) - (b in group)
+
+                def usable(c: int, d: int, a: int = a, b: int = b, in_ab: int = in_ab) -> bool:
+                    return (
+                        c not in (a, b)
+                        and d not in (a, b)
+                        and bool(in_ab - (c in group) + (d in group))
+                        and self._cycle_ok(a, b, c, d)
+                    )
+
+                for c, d in self._pairs_sharing({cell for cell, _ in first}, usable):
                     effect = (a in group) - (b in group) - (c in group) + (d in group)
                     if effect and self._cycle_ok(a, b, c, d):
                         consider({cell for cell, _ in first ^ delta(c, d)})
