@@ -113,6 +113,8 @@ class _Suppressor:
     ) -> None:
         self.atoms = atoms
         self.cells = cells
+        self.can_gain = [atom.other > 0 for atom in atoms]
+        self.can_lose = [atom.positive > 0 for atom in atoms]
         self.threshold = threshold
         self.cost = cost if cost is not None else [1.0] * len(cells)
         self.fixed = fixed
@@ -175,7 +177,9 @@ class _Suppressor:
         seen: set[tuple[int, int]] = set()
         for cell in sorted(cells, key=lambda c: len(self._pairs_by_cell.get(c, ()))):
             taken = 0
-            for pair in self._pairs_by_cell.get(cell, ()):
+            for looked, pair in enumerate(self._pairs_by_cell.get(cell, ())):
+                if looked >= _PAIRS_PER_CELL * 10:
+                    break
                 if pair in seen or not usable(*pair):
                     continue
                 seen.add(pair)
@@ -222,14 +226,13 @@ class _Suppressor:
 
     def _can(self, atom: int, sign: int) -> bool:
         """Whether `atom` can gain (sign +1) or lose (−1) one positive answer."""
-        counts = self.atoms[atom]
-        return counts.other > 0 if sign > 0 else counts.positive > 0
+        return self.can_gain[atom] if sign > 0 else self.can_lose[atom]
 
     def _cycle_ok(self, a: int, b: int, c: int, d: int) -> bool:
         # +a −b −c +d, or the reverse.
-        return any(
-            self._can(a, s) and self._can(b, -s) and self._can(c, -s) and self._can(d, s)
-            for s in (1, -1)
+        gain, lose = self.can_gain, self.can_lose
+        return (gain[a] and lose[b] and lose[c] and gain[d]) or (
+            lose[a] and gain[b] and gain[c] and lose[d]
         )
 
     def protected(self, group: frozenset[int]) -> bool:
