@@ -207,7 +207,8 @@ class Layout:
     groups: list[frozenset[int]]
     pairs: list[tuple[int, int]]
     cost: list[float]
-    index: dict[CellKey, int] = field(default_factory=dict)
+    #: Position of each atom key in `atoms`.
+    atom_index: dict[AtomKey, int] = field(default_factory=dict)
 
 
 def build_layout(
@@ -264,7 +265,7 @@ def build_layout(
     layout = Layout(
         atoms=atom_list, cells=cells, members=member_sets, groups=groups, pairs=pairs, cost=cost
     )
-    layout.index = {key: i for i, key in enumerate(cells)}
+    layout.atom_index = {key: i for i, key in enumerate(atom_list)}
     return layout
 
 
@@ -289,6 +290,13 @@ def sized_cost(weights: Sequence[float], valid: Sequence[int]) -> list[float]:
     return [w * (1 + math.log2(1 + v)) for w, v in zip(weights, valid, strict=True)]
 
 
+def by_question(answers: Iterable[AnswerCount]) -> dict[str, list[AnswerCount]]:
+    grouped: dict[str, list[AnswerCount]] = defaultdict(list)
+    for row in answers:
+        grouped[row.question_code].append(row)
+    return grouped
+
+
 def atom_counts(
     layout: Layout,
     answers: Iterable[AnswerCount],
@@ -296,7 +304,9 @@ def atom_counts(
     positive: str,
     options: Sequence[str],
 ) -> tuple[list[Atom], dict[int, dict[str, int]]]:
-    index = {key: i for i, key in enumerate(layout.atoms)}
+    """Positive and other valid answers per atom for one question (rows of other
+    questions are skipped; `by_question` saves scanning them)."""
+    index = layout.atom_index
     pos = [0] * len(layout.atoms)
     oth = [0] * len(layout.atoms)
     per_option: dict[int, dict[str, int]] = defaultdict(dict)
@@ -508,9 +518,11 @@ def compute_round(
     layout = build_layout(atom_keys, trees, unit_ids=unit_ids, bestallare_ids=bestallare_ids)
     tables: dict[tuple[str, str], Table] = {}
     hint: frozenset[int] = frozenset()
+    grouped = by_question(answers)
     for key, item in distinct_tables(items).items():
+        rows = grouped.get(item.question_code, [])
         atoms, per_option = atom_counts(
-            layout, answers, item.question_code, item.positive, item.options
+            layout, rows, item.question_code, item.positive, item.options
         )
         tables[key] = build_table(layout, atoms, per_option, threshold, hint=hint)
         hint = secondary(tables[key], layout, threshold)
@@ -595,6 +607,7 @@ def previous_period_cells(
         new_members.append(frozenset(i for u in units for i in position[tree].get(u, ())))
     hints: dict[int, frozenset[int]] = {}
     combined_hint: frozenset[int] = frozenset()
+    grouped = [by_question(prev.answers) for prev in previous.rounds]
     for key, item in distinct_tables(items).items():
         all_atoms: list[Atom] = []
         members: list[frozenset[int]] = []
@@ -603,9 +616,13 @@ def previous_period_cells(
         pairs: list[tuple[int, int]] = []
         fixed: set[int] = set()
         forced: set[int] = set()
-        for prev, old in zip(previous.rounds, old_layouts, strict=True):
+        for rows, old in zip(grouped, old_layouts, strict=True):
             atoms, per_option = atom_counts(
-                old, prev.answers, item.question_code, item.positive, item.options
+                old,
+                rows.get(item.question_code, []),
+                item.question_code,
+                item.positive,
+                item.options,
             )
             own = build_table(
                 old, atoms, per_option, threshold, hint=hints.get(id(old), frozenset())
@@ -634,31 +651,23 @@ def previous_period_cells(
         if all(first_new + i in fixed or first_new + i in forced for i in range(len(wanted))):
             # No split or merge since: every previous figure is one of last period's cells.
             withheld = frozenset(forced)
-            cells = {}
-            for offset, (tree, node_id) in enumerate(wanted):
-                picked = members[first_new + offset]
-                positive = sum(all_atoms[a].positive for a in picked)
-                valid = sum(all_atoms[a].valid for a in picked)
-                suppressed = first_new + offset in withheld
-                cells[(tree, node_id)] = Cell.of(positive, valid, suppressed=suppressed)
-            result[key] = cells
-            continue
-        withheld = suppress(
-            all_atoms,
-            members,
-            threshold,
-            groups=groups,
-            pairs=pairs,
-            cost=cost,
-            fixed=frozenset(fixed),
-            forced=frozenset(forced),
-            hint=combined_hint,
-        )
-        combined_hint = frozenset(
-            i
-            for i in withheld
-            if i >= first_new and sum(all_atoms[a].valid for a in members[i]) >= threshold
-        )
+        else:
+            withheld = suppress(
+                all_atoms,
+                members,
+                threshold,
+                groups=groups,
+                pairs=pairs,
+                cost=cost,
+                fixed=frozenset(fixed),
+                forced=frozenset(forced),
+                hint=combined_hint,
+            )
+            combined_hint = frozenset(
+                i
+                for i in withheld
+                if i >= first_new and sum(all_atoms[a].valid for a in members[i]) >= threshold
+            )
         cells: dict[tuple[str, int | None], Cell] = {}
         for offset, (tree, node_id) in enumerate(wanted):
             index = first_new + offset

@@ -48,7 +48,7 @@ count collapses to one value.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 #: How many atoms near a group are tried as partners for one fix, and from how many of the
@@ -224,10 +224,6 @@ class _Suppressor:
 
     # --- protection ----------------------------------------------------------------------
 
-    def _can(self, atom: int, sign: int) -> bool:
-        """Whether `atom` can gain (sign +1) or lose (−1) one positive answer."""
-        return self.can_gain[atom] if sign > 0 else self.can_lose[atom]
-
     def _cycle_ok(self, a: int, b: int, c: int, d: int) -> bool:
         # +a −b −c +d, or the reverse.
         gain, lose = self.can_gain, self.can_lose
@@ -361,14 +357,3 @@ class _Suppressor:
                     if self.valid[cell] > 0:
                         queue.append(self.cells[cell])
         return frozenset(self.withheld)
-
-
-def published_values(
-    cells: Sequence[frozenset[int]], withheld: frozenset[int], atoms: Sequence[Atom]
-) -> Mapping[int, tuple[int, int]]:
-    """(positive, valid) of every published cell, for callers and tests."""
-    return {
-        index: (sum(atoms[a].positive for a in cell), sum(atoms[a].valid for a in cell))
-        for index, cell in enumerate(cells)
-        if index not in withheld
-    }
