@@ -27,6 +27,7 @@ from survey.domain.question_banks import (
     QuestionBankError,
     available_versions,
     load_bank,
+    text_table,
 )
 
 CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "indicator_catalogue"
@@ -84,20 +85,10 @@ def _fail(path: Path, key: str, problem: str) -> CatalogueError:
 
 
 def _text(path: Path, key: str, value: object) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise _fail(path, key, 'must be a table of languages, e.g. { sv = "…", en = "…" }')
-    result: dict[str, str] = {}
-    for language in LANGUAGES:
-        text = value.get(language)
-        if not isinstance(text, str) or not text.strip():
-            raise _fail(path, f"{key}.{language}", "missing or empty")
-        result[language] = text.strip()
-    for language, text in value.items():
-        if language not in result:
-            if not isinstance(text, str) or not text.strip():
-                raise _fail(path, f"{key}.{language}", "must be non-empty text")
-            result[language] = text.strip()
-    return result
+    try:
+        return text_table(path, key, value, LANGUAGES)
+    except QuestionBankError as error:
+        raise CatalogueError(str(error)) from None
 
 
 def _banks(survey_type: str) -> list[QuestionBank]:

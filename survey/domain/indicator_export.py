@@ -24,10 +24,9 @@ from survey.domain.indicators import (
     RoundFigures,
     Row,
 )
-from survey.domain.overview import percent_half_up
+from survey.domain.overview import percent_half_up, spreadsheet_text
 
 TargetLookup = Callable[[str, int | None], tuple[str | None, str | None]]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
@@ -264,10 +263,6 @@ def rate_text(rate: Rate) -> str:
     return "" if tenths is None else str(tenths)
 
 
-def _text_cell(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 CSV_HEADERS: Mapping[str, Sequence[str]] = {
     "sv": (
         "Enhet",
@@ -356,16 +351,16 @@ def figures_csv(
             previous = "" if row.previous is None else (percent_text(row.previous) or "–")
             writer.writerow(
                 [
-                    _text_cell(unit.path),
+                    spreadsheet_text(unit.path),
                     (level_names or {}).get(unit.level, unit.level),
-                    _text_cell(row.item.name.get(language) or row.item.name["sv"]),
+                    spreadsheet_text(row.item.name.get(language) or row.item.name["sv"]),
                     KIND_NAMES[language][row.item.kind],
                     *_counts(row.total),
                     *_counts(row.men),
                     *_counts(row.women),
                     previous,
-                    _text_cell(_target_csv(row.arsmal)),
-                    _text_cell(_target_csv(row.kf_arsmal)),
+                    spreadsheet_text(_target_csv(row.arsmal)),
+                    spreadsheet_text(_target_csv(row.kf_arsmal)),
                     period,
                     unit.rate.total.invited,
                     unit.rate.total.responded,

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from survey.domain.indicator_catalogue import Catalogue
-from survey.domain.question_banks import QuestionBank
+from survey.domain.question_banks import Question, QuestionBank
 from survey.domain.suppression import Atom, suppress
 
 TREES = ("utforare", "bestallare")
@@ -108,42 +108,35 @@ class Item:
         return (self.question_code, self.positive)
 
 
+def _item(key: str, kind: str, name: Mapping[str, str], question: Question, positive: str) -> Item:
+    scale = question.scale
+    options = scale.options if scale is not None else ()
+    return Item(
+        key=key,
+        kind=kind,
+        name=name,
+        question_code=question.code,
+        positive=positive,
+        options=tuple(o.code for o in options),
+        option_labels={o.code: o.label for o in options},
+        area=question.area,
+    )
+
+
 def round_items(catalogue: Catalogue, bank: QuestionBank) -> list[Item]:
     """The catalogue's indicators this survey type feeds, then every rating question."""
     items: list[Item] = []
     for indicator in catalogue.indicators:
         source = indicator.source_for(bank.survey_type)
-        if source is None:
+        question = bank.find(source.question_code) if source is not None else None
+        if source is None or question is None or question.scale is None:
             continue
-        question = bank.find(source.question_code)
-        if question is None or question.scale is None:
-            continue
-        items.append(
-            Item(
-                key=indicator.key,
-                kind="indicator",
-                name=indicator.name,
-                question_code=question.code,
-                positive=source.positive,
-                options=question.scale.option_codes(),
-                option_labels={o.code: o.label for o in question.scale.options},
-                area=question.area,
-            )
-        )
+        items.append(_item(indicator.key, "indicator", indicator.name, question, source.positive))
     for question in bank.questions:
         if question.scale is None or question.scale.positive is None or question.is_local:
             continue
         items.append(
-            Item(
-                key=question.code,
-                kind="question",
-                name=question.label,
-                question_code=question.code,
-                positive=question.scale.positive,
-                options=question.scale.option_codes(),
-                option_labels={o.code: o.label for o in question.scale.options},
-                area=question.area,
-            )
+            _item(question.code, "question", question.label, question, question.scale.positive)
         )
     return items
 

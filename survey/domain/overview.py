@@ -383,7 +383,7 @@ def _decimal_comma_percent(counts: Counts) -> str:
     return "" if tenths is None else f"{tenths // 10},{tenths % 10}"
 
 
-def _text_cell(value: str) -> str:
+def spreadsheet_text(value: str) -> str:
     # A cell starting like a formula would run in a spreadsheet (CSV injection).
     return "'" + value if value.startswith(_FORMULA_START) else value
 
@@ -403,8 +403,8 @@ def overview_csv(
     writer.writerow([headers.get(key, key) for key in CSV_COLUMNS])
     for row in overview.rows if rows is None else rows:
         cells: list[str | int] = [
-            _text_cell(row.path),
-            _text_cell(level_names.get(row.level, row.level)),
+            spreadsheet_text(row.path),
+            spreadsheet_text(level_names.get(row.level, row.level)),
             row.invited,
             row.started,
             row.submitted,

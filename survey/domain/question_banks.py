@@ -117,7 +117,8 @@ def _read_toml(path: Path) -> dict[str, object]:
         raise QuestionBankError(f"{path.name}: not valid TOML: {error}") from None
 
 
-def _text(path: Path, key: str, value: object, languages: Iterable[str]) -> dict[str, str]:
+def text_table(path: Path, key: str, value: object, languages: Iterable[str]) -> dict[str, str]:
+    """A `{ sv = "…", en = "…" }` table: every language of `languages`, more allowed."""
     if not isinstance(value, dict):
         raise _fail(path, key, 'must be a table of languages, e.g. { sv = "…", en = "…" }')
     result: dict[str, str] = {}
@@ -169,7 +170,7 @@ def parse_scales(path: Path, data: Mapping[str, object]) -> dict[str, Scale]:
             options.append(
                 Option(
                     code=option_code,
-                    label=_text(path, f"{okey}.label", item.get("label"), LANGUAGES),
+                    label=text_table(path, f"{okey}.label", item.get("label"), LANGUAGES),
                     face=face,
                     pictogram=_string(path, f"{okey}.pictogram", pictogram, _PICTOGRAM),
                 )
@@ -219,7 +220,7 @@ def parse_scale_labels(path: Path, value: object, scales: Mapping[str, Scale]) -
                     f"{key}.{option.code}",
                     "missing: give every option of the scale new labels",
                 )
-            label = _text(path, f"{key}.{option.code}", body[option.code], LANGUAGES)
+            label = text_table(path, f"{key}.{option.code}", body[option.code], LANGUAGES)
             options.append(replace(option, label=label))
         relabelled[scale_code] = replace(scale, options=tuple(options))
     return relabelled
@@ -279,8 +280,8 @@ def parse_questions(
         questions.append(
             Question(
                 code=code,
-                text=_text(path, f"{key}.text", item.get("text"), LANGUAGES),
-                label=_text(path, f"{key}.label", item.get("label"), LANGUAGES),
+                text=text_table(path, f"{key}.text", item.get("text"), LANGUAGES),
+                label=text_table(path, f"{key}.label", item.get("label"), LANGUAGES),
                 scale=scale,
                 pictogram=_string(path, f"{key}.pictogram", item.get("pictogram"), _PICTOGRAM),
                 area=str(area) if area else None,
@@ -326,7 +327,7 @@ def load_bank_file(path: Path, bank_dir: Path = BANK_DIR) -> QuestionBank:
     return QuestionBank(
         survey_type=str(survey_type),
         version=str(version),
-        title=_text(path, "title", data.get("title"), LANGUAGES),
+        title=text_table(path, "title", data.get("title"), LANGUAGES),
         questions=questions,
         background=background,
         insats_name=parse_insats_name(path, data.get("insats_name")),
