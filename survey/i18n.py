@@ -7,6 +7,8 @@ from pathlib import Path
 from flask import current_app, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
+from survey.reports.text import Language
+
 SUPPORTED_LOCALES = ("sv", "en")
 DEFAULT_LOCALE = "sv"
 
@@ -76,3 +78,13 @@ def require_compiled_catalogues(translations: Path) -> None:
             + ", ".join(str(path) for path in missing)
             + ". Run `pybabel compile -d translations` (`pip install -e .` does it too)."
         )
+
+
+def document_language(code: str | None = None) -> Language:
+    """Flask-Babel's gettext for documents built outside templates (PDF reports). Call it
+    inside a request, or inside `flask_babel.force_locale(code)` on the command line."""
+    from flask_babel import get_locale, gettext, ngettext
+
+    if code is None:
+        code = str(get_locale() or DEFAULT_LOCALE)
+    return Language(code, gettext, ngettext)
