@@ -20,6 +20,15 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
+# poppler-utils: the report tests render PDF pages with pdftoppm.
+if ! command -v pdftoppm >/dev/null; then
+  echo "Installing Debian's poppler-utils for the PDF tests …"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq poppler-utils >/dev/null
+fi
+
 # Redis on 127.0.0.1:6379 for the test that two gunicorn processes share one rate limit
 # (started here, nothing kept on disk, when it is not already running).
 if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then

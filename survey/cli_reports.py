@@ -1,0 +1,165 @@
+"""`flask --app survey report pdf`: unit reports as PDF (SPEC §6, §7).
+
+    flask --app survey report pdf --round CODE --unit PATH -o FILE.pdf
+    flask --app survey report pdf --round CODE --all -o DIR_OR_ZIP
+
+`--all` writes the whole organisation's report and every unit's at every level of the chosen
+hierarchy, plus the round's Excel workbook, into a folder or (when the name ends in .zip) one
+ZIP file, with a progress bar on a terminal. Errors print one line and exit with status 1;
+every file is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from flask import Flask, current_app
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from survey.cli_indicators import find_unit
+from survey.clock import local_today
+from survey.extensions import db
+from survey.i18n import document_language
+from survey.models import Round
+from survey.queries.dashboard import indicator_download
+from survey.queries.indicators import round_figures
+from survey.queries.report_files import ReportBuilder, write_round_zip
+from survey.settings import Settings
+
+
+def register_report_cli(app: Flask) -> None:
+    app.cli.add_command(report_group)
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    raise SystemExit(1)
+
+
+def _atomic_write(output: Path, write) -> None:  # type: ignore[no-untyped-def]
+    """Write through a temporary file in the same folder, then rename: whole or nothing."""
+    directory = output.parent if str(output.parent) else Path(".")
+    if not directory.is_dir():
+        _fail(f"{output}: the folder {directory} does not exist")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".report-")
+    except OSError as error:
+        _fail(f"{output}: cannot write there ({error.strerror})")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+        os.replace(temporary, output)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        _fail(f"{output}: cannot write there ({error.strerror})")
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@click.group("report")
+def report_group() -> None:
+    """Unit reports (PDF)."""
+
+
+@report_group.command("pdf")
+@click.option("--round", "code", required=True, help="The round's code.")
+@click.option("--unit", "unit_path", default=None, help="The unit's path, e.g. Förv/Enhet.")
+@click.option("--all", "everything", is_flag=True, help="Every unit at every level.")
+@click.option(
+    "--by",
+    type=click.Choice(["utforare", "bestallare"]),
+    default="utforare",
+    show_default=True,
+    help="The hierarchy: utförare (who delivers) or beställare (who granted the insats).",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="FILE.pdf for one unit; a folder or FILE.zip with --all.",
+)
+@click.option("--language", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
+def report_pdf_command(
+    code: str,
+    unit_path: str | None,
+    everything: bool,
+    by: str,
+    output: Path,
+    language: str,
+) -> None:
+    """A unit's report as PDF, or every unit's (--all) into a folder or a ZIP."""
+    if everything == (unit_path is not None):
+        _fail("give either --unit PATH or --all")
+    round_ = db.session.scalar(select(Round).where(Round.code == code.strip()))
+    if round_ is None:
+        _fail(f"no round with the code {code!r}")
+    settings: Settings = current_app.extensions["survey.settings"]
+    report = round_figures(db.session, round_, threshold=settings.suppression_threshold)
+    with force_locale(language):
+        lang = document_language(language)
+        builder = ReportBuilder(db.session, report, by=by, lang=lang, today=local_today())
+        if not everything:
+            node_id = find_unit(report, by, unit_path or "")
+            if node_id is None:
+                _fail(f"no unit {unit_path!r} in the {by} hierarchy")
+            if not builder.has(node_id):
+                _fail(f"the round {round_.code} does not cover {unit_path!r}")
+            if output.is_dir():
+                _fail(f"{output}: is a folder; give a file name ending in .pdf")
+            data = builder.pdf(node_id)
+            db.session.rollback()
+            _atomic_write(output, lambda stream: stream.write(data))
+            return
+        workbook = indicator_download(
+            db.session,
+            report,
+            output_format="xlsx",
+            by=by,
+            within=None,
+            threshold=settings.suppression_threshold,
+            language=language,
+        )
+        db.session.rollback()
+        planned = builder.plan()
+        extra = {f"indikatorer-{round_.code}-{by}.xlsx": workbook}
+        with click.progressbar(
+            length=len(planned), label="PDF", file=sys.stderr, show_pos=True
+        ) as bar:
+
+            def advance(done: int, total: int) -> None:
+                bar.update(1)
+
+            if output.suffix.lower() == ".zip":
+                _atomic_write(
+                    output,
+                    lambda stream: write_round_zip(
+                        stream,
+                        builder,
+                        planned,
+                        folder=f"{round_.code}-{by}",
+                        extra=extra,
+                        progress=advance,
+                    ),
+                )
+            else:
+                if output.exists() and not output.is_dir():
+                    _fail(f"{output}: is a file; give a folder or a name ending in .zip")
+                try:
+                    output.mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    _fail(f"{output}: cannot make the folder ({error.strerror})")
+                for name, data in extra.items():
+                    _atomic_write(output / name, lambda stream, d=data: stream.write(d))
+                for item in planned:
+                    data = builder.pdf(item.node_id)
+                    _atomic_write(output / item.filename, lambda stream, d=data: stream.write(d))
+                    advance(0, 0)
+    click.echo(f"{len(planned)} PDF → {output}", err=True)
