@@ -4,6 +4,7 @@ from survey.models.audit import AuditEvent
 from survey.models.base import Base, Model, db
 from survey.models.invitation import DraftAnswer, Invitation
 from survey.models.organisation import Insats, OrgNode, OrgNodeName, OrgNodeParent, OrgSuccession
+from survey.models.report_build import ReportBuild
 from survey.models.response import Answer, FreeTextComment, SurveyResponse
 from survey.models.round import Round, round_unit
 from survey.models.staging import StagedImport
@@ -23,6 +24,7 @@ __all__ = [
     "OrgNodeName",
     "OrgNodeParent",
     "OrgSuccession",
+    "ReportBuild",
     "RoleGrant",
     "Round",
     "StagedImport",

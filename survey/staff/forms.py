@@ -20,7 +20,7 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey.domain.access import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -87,6 +87,12 @@ class ProxyCountingForm(StaffForm):
     # Where to go back to on the dashboard (checked again there).
     by = HiddenField()
     enhet = HiddenField()
+
+
+class ReportBuildForm(StaffForm):
+    """Start the ZIP of every unit report of a round, in one hierarchy."""
+
+    by = HiddenField(validators=[AnyOf(("utforare", "bestallare"))])
 
 
 class UserForm(StaffForm):

@@ -13,13 +13,15 @@ empty form).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+from werkzeug.exceptions import HTTPException
 
-from survey.models import OrgNode, RoleGrant, StagedImport, User
+from survey.models import OrgNode, ReportBuild, RoleGrant, StagedImport, User
 from survey.operations.invitations import issue_invitation
 from survey.operations.users import create_user
 from survey.staff.guard import ROUTES
@@ -83,6 +85,19 @@ MATRIX: dict[str, Row] = {
     ),
     "staff.round_results_proxy": Row(
         "POST", "/personal/omgangar/{round}/resultat/svar-av-annan", "manage_rounds"
+    ),
+    # Unit reports: one unit's PDF, the ZIP page, starting a build (400 without its form), and
+    # a build's progress and file (each person's own scope; tests/integration/test_report_web).
+    "staff.round_results_pdf": Row(
+        "GET", "/personal/omgangar/{round}/resultat.pdf?enhet={node}", "rounds"
+    ),
+    "staff.round_reports": Row("GET", "/personal/omgangar/{round}/rapporter", "rounds"),
+    "staff.round_reports_build": Row("POST", "/personal/omgangar/{round}/rapporter", "rounds"),
+    "staff.round_reports_status": Row(
+        "GET", "/personal/omgangar/{round}/rapporter/{build}.json", "rounds"
+    ),
+    "staff.round_reports_download": Row(
+        "GET", "/personal/omgangar/{round}/rapporter/{build}.zip", "rounds"
     ),
     "staff.round_invitations": Row("GET", "/personal/omgangar/{round}/inbjudningar", "invitations"),
     "staff.invitation_new": Row("GET", "/personal/omgangar/{round}/inbjudningar/ny", "invitations"),
@@ -185,6 +200,12 @@ def world(db_session):
                 for kind in ("recipients", "paper", "org", "targets")
             }
     db_session.commit()
+    builds = {
+        (subject, round_.code): _build_for(db_session, user, round_)
+        for subject, user in subjects.items()
+        for round_ in (inside, outside)
+    }
+    db_session.commit()
 
     def values(scope: str, subject: str = "admin") -> dict[str, object]:
         inside_scope = scope == "in"
@@ -198,10 +219,43 @@ def world(db_session):
             "user": target.id,
             "grant": grant.id,
             "invitation": (inv_in if inside_scope else inv_out).invitation_id,
+            "build": builds[(subject, "INSIDE" if inside_scope else "OUTSIDE")],
             **staged[(subject, "INSIDE" if inside_scope else "OUTSIDE")],
         }
 
     return subjects, values
+
+
+def _build_for(session, user, round_) -> int:
+    """A finished report ZIP of `round_` in `user`'s own scope (as their click would make)."""
+    from flask import current_app, g
+
+    from survey.staff import views_reports
+    from survey.staff.accounts import load_staff_user
+    from survey.staff.views_dashboard import _choice, _report
+
+    scope = "none"  # a person who may not see the round: any build is outside their scope
+    with current_app.test_request_context("/personal/"), contextlib.suppress(HTTPException):
+        g.staff_access = load_staff_user(user.id).access
+        scope = views_reports._scope(_choice(_report(round_), None, None))[0]
+    build = ReportBuild(
+        round_id=round_.id,
+        tree="utforare",
+        language="sv",
+        scope=scope,
+        version=f"v{user.id}",
+        status="done",
+        total=1,
+        done=1,
+        created_at=datetime.now(UTC),
+        updated_at=datetime.now(UTC),
+        finished_at=datetime.now(UTC),
+        filename="r.zip",
+        content=b"PK",
+    )
+    session.add(build)
+    session.flush()
+    return build.id
 
 
 def _staged(session, kind, round_, user) -> str:
