@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -326,6 +327,46 @@ def test_the_results_dashboard_in_a_browser(
     expect(page).to_have_url(re.compile(rf"resultat\?by=utforare&enhet={ids[VAXT]}$"))
     expect(page.locator(".message-success")).to_be_visible()
     assert_accessible(page, "after the proxy setting")
+    context.close()
+
+
+def test_a_newcomer_downloads_a_units_pdf_and_the_rounds_zip(
+    browser, live_server, runner, db_session, tmp_path
+):
+    """Sign in, open a unit's dashboard, download its PDF and the round's ZIP; the PDF's
+    numbers are the indicators JSON's."""
+    from tests.integration.test_indicators_cli import VAXT, golden_round, indicators
+    from tests.integration.test_report_pdf import cell_text, text_of
+
+    golden_round(runner, tmp_path)
+    document = indicators(runner, "--round", "DV-2026", "--unit", VAXT)
+    make_staff(db_session, "admin@example.se", grants=[("admin", None)], totp_secret=SECRET)
+    vaxt = next(n.id for n in db_session.scalars(select(OrgNode)) if n.path() == VAXT)
+    context = new_context(browser, viewport={"width": 1280, "height": 900}, has_touch=False)
+    page = context.new_page()
+    sign_in(page, live_server, "admin@example.se")
+    page.goto(f"{live_server}/personal/omgangar/DV-2026/resultat?enhet={vaxt}")
+    with page.expect_download() as pdf_download:
+        page.get_by_role("link", name="PDF-rapport för Växtverket").click()
+    data = Path(pdf_download.value.path()).read_bytes()
+    assert data.startswith(b"%PDF")
+    text = text_of(data)
+    for row in document["rows"]:
+        if row["unit"] == VAXT and row["kind"] == "indicator":
+            for gender in ("total", "men", "women"):
+                if not row[gender]["suppressed"]:
+                    assert cell_text(row[gender]) in text
+    page.get_by_role("link", name="PDF-rapporter för alla enheter (ZIP)").click()
+    page.get_by_role("button", name="Skapa ZIP-filen").click()
+    link = page.get_by_role("link", name="Ladda ner ZIP-filen")
+    expect(link).to_be_visible(timeout=60_000)
+    with page.expect_download() as zip_download:
+        link.click()
+    with zipfile.ZipFile(zip_download.value.path()) as archive:
+        names = archive.namelist()
+        assert len([n for n in names if n.endswith(".pdf")]) == 5
+        vaxt_pdf = next(n for n in names if n.endswith("Växtverket.pdf"))
+        assert "89 % (85 av 95)" in text_of(archive.read(vaxt_pdf))
     context.close()
 
 
