@@ -529,11 +529,11 @@ def _distributions(
     if not questions:
         return []
     story: list[Any] = [
-        PageBreak(),
+        CondPageBreak(80 * mm),
         _Heading(lang.gettext("Answers to each question"), styles["h1"], 0, "questions"),
         _p(
             lang.gettext(
-                'How the valid answers to each question were spread. "Don\'t know" and skipped '
+                "How the valid answers to each question were spread. \"Don't know\" and skipped "
                 "questions are not valid answers. A question with fewer than %(n)s valid answers "
                 "is not shown.",
                 n=doc.threshold,
@@ -544,55 +544,59 @@ def _distributions(
     by_area: dict[str | None, list[Row]] = {}
     for row in questions:
         by_area.setdefault(row.item.area, []).append(row)
+    header = [
+        _p(lang.gettext("Question"), styles["cell_bold"]),
+        _p(lang.gettext("Answers (number, share)"), styles["cell_bold"]),
+        _p(lang.gettext("Positive, everyone"), styles["cell_bold"]),
+        _p(lang.gettext("Men"), styles["cell_bold"]),
+        _p(lang.gettext("Women"), styles["cell_bold"]),
+    ]
+    widths = (40, 44, 32, 28, 28)
+    scale = FRAME_WIDTH / (sum(widths) * mm)
     for number, (area, rows) in enumerate(by_area.items()):
         title = doc.areas.get(area or "", area or lang.gettext("Other questions"))
-        story.append(_Heading(title, styles["h2"], 1, f"area-{number}"))
+        data: list[list[Any]] = [header]
         for row in rows:
-            story.append(KeepTogether(_distribution(row, lang, texts, styles)))
+            data.append(
+                [
+                    _p(_name(row.item.name, lang), styles["cell"]),
+                    _spread(row, lang, texts),
+                    texts.cell(row.total),
+                    texts.cell(row.men),
+                    texts.cell(row.women),
+                ]
+            )
+        table = Table(data, colWidths=[w * mm * scale for w in widths], repeatRows=1)
+        table.setStyle(_table_style())
+        story.append(
+            KeepTogether(
+                [_Heading(title, styles["h2"], 1, f"area-{number}"), table, Spacer(1, 2 * mm)]
+            )
+        )
+    story.append(
+        _p(
+            lang.gettext(
+                "The positive answer is marked ✓; the share of positive answers is the result."
+            ),
+            styles["small"],
+        )
+    )
     return story
 
 
-def _distribution(
-    row: Row, lang: Language, texts: _Texts, styles: Mapping[str, ParagraphStyle]
-) -> list[Any]:
-    title = _p(_name(row.item.name, lang), styles["cell_bold"])
+def _spread(row: Row, lang: Language, texts: _Texts) -> str:
+    """ "✓ Ja 34 (79 %)" one option per line; the withheld note when the total is withheld."""
     if row.total.suppressed or row.distribution is None or not row.total.valid:
-        return [title, _p(texts.withheld, styles["cell"]), Spacer(1, 2 * mm)]
+        return texts.withheld
     valid = row.total.valid
-    data: list[list[Any]] = [
-        [lang.gettext("Answer"), lang.gettext("Number"), lang.gettext("Share")]
-    ]
+    lines = []
     for option in row.item.options:
         count = row.distribution.get(option, 0)
         label = _name(row.item.option_labels.get(option, {}), lang) or option
-        if option == row.item.positive:
-            label += " " + lang.gettext("(counted as positive)")
-        data.append(
-            [label, lang.number(count), lang.percent(count, valid, decimals=texts.decimals)]
-        )
-    data.append([lang.gettext("Valid answers"), lang.number(valid), ""])
-    table = Table(data, colWidths=(80 * mm, 25 * mm, 25 * mm), hAlign="LEFT")
-    style = _table_style()
-    style.add("FONTNAME", (0, 0), (-1, 0), BOLD)
-    style.add("FONTNAME", (0, -1), (-1, -1), BOLD)
-    style.add("BACKGROUND", (0, -1), (-1, -1), HEADER_FILL)
-    table.setStyle(style)
-    split = lang.gettext(
-        "Positive (%(option)s): everyone %(total)s · men %(men)s · women %(women)s",
-        option=_name(row.item.option_labels.get(row.item.positive, {}), lang) or row.item.positive,
-        total=texts.cell(row.total),
-        men=texts.cell(row.men),
-        women=texts.cell(row.women),
-    )
-    return [
-        Spacer(1, 2 * mm),
-        title,
-        Spacer(1, 1 * mm),
-        table,
-        Spacer(1, 1 * mm),
-        _p(split, styles["small"]),
-        Spacer(1, 2 * mm),
-    ]
+        mark = "✓ " if option == row.item.positive else "   "
+        share = lang.percent(count, valid, decimals=texts.decimals)
+        lines.append(f"{mark}{label} {lang.number(count)} ({share})")
+    return "\n".join(lines)
 
 
 def _children(

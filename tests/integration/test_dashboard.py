@@ -245,7 +245,7 @@ def test_downloads_of_a_subtree_are_audited(client, runner, db_session, tmp_path
     assert {r["unit"] for r in document["rows"]} == {ENHET, VAXT, ATELJE}
     book = load_workbook(io.BytesIO(client.get(f"{URL}.xlsx?enhet={enhet}").data))
     assert book["Indikatorer"]["A2"].value == ENHET
-    assert client.get(f"{URL}.pdf").status_code == 404
+    assert client.get(f"{URL}.txt").status_code == 404  # (.pdf is the unit report)
     db_session.rollback()
     events = db_session.scalars(
         select(AuditEvent).where(AuditEvent.action == "indicators.export").order_by(AuditEvent.id)
