@@ -533,7 +533,7 @@ def _distributions(
         _Heading(lang.gettext("Answers to each question"), styles["h1"], 0, "questions"),
         _p(
             lang.gettext(
-                "How the valid answers to each question were spread. \"Don't know\" and skipped "
+                'How the valid answers to each question were spread. "Don\'t know" and skipped '
                 "questions are not valid answers. A question with fewer than %(n)s valid answers "
                 "is not shown.",
                 n=doc.threshold,
