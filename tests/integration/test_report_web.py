@@ -4,7 +4,9 @@ background, with its progress, shared by a second click, and the person's scope 
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from pypdf import PdfReader
@@ -181,3 +183,43 @@ def test_english_page(client, runner, db_session, tmp_path) -> None:
     everywhere(client, db_session)
     page = client.get(f"{BASE}/rapporter", query_string={"lang": "en"}).get_data(as_text=True)
     assert "Make the ZIP file" in page
+
+
+def test_clicks_racing_in_several_workers_start_one_build(
+    app, runner, db_session, tmp_path, monkeypatch
+):
+    """Six people press "Skapa ZIP-filen" at the same moment (each request in its own thread,
+    as in six workers): one build row, one started build, every click answered 303."""
+    golden_round(runner, tmp_path)
+    everywhere(client := app.test_client(), db_session)
+    clients = [client]
+    for _ in range(5):
+        other = app.test_client()
+        sign_in(other)
+        clients.append(other)
+    barrier = threading.Barrier(len(clients))
+    starts = []
+    real_start = report_runner.start
+
+    def counted_start(*args, **kwargs):  # type: ignore[no-untyped-def]
+        starts.append(args)
+        real_start(*args, **kwargs)
+
+    monkeypatch.setattr(report_runner, "start", counted_start)
+
+    def click(each) -> int:  # type: ignore[no-untyped-def]
+        barrier.wait()
+        return each.post(f"{BASE}/rapporter", data={"by": "utforare"}).status_code
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        statuses = list(pool.map(click, clients))
+    report_runner.wait_for_builds()
+    assert statuses == [303] * len(clients)
+    assert len(starts) == 1
+    db_session.rollback()
+    assert db_session.scalar(select(func.count()).select_from(ReportBuild)) == 1
+    started = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "reports.zip"))
+    assert len(list(started)) == 1
+    build = db_session.scalar(select(ReportBuild))
+    assert build.status == "done"
+    assert build.content
