@@ -283,3 +283,18 @@ def test_org_without_round_answers(runner, db_session, tmp_path) -> None:
         assert pdfs
         for name in pdfs:
             assert "Ingen i enheten har svarat än" in text_of(archive.read(name))
+
+
+def test_a_bestallare_units_report(runner, db_session, tmp_path) -> None:
+    """The beställare hierarchy: Norr granted the insats of the 40 men who answered."""
+    golden_round(runner, tmp_path)
+    text = text_of(pdf(runner, tmp_path, "Beställarna/Norr", "--by", "bestallare"))
+    assert "Redovisas efter beställare" in text
+    assert "85 % (34 av 40)" in text
+    out = tmp_path / "b.zip"
+    run(
+        runner, "report", "pdf", "--round", "DV-2026", "--all", "--by", "bestallare", "-o", str(out)
+    )
+    with zipfile.ZipFile(out) as archive:
+        names = [n for n in archive.namelist() if n.endswith(".pdf")]
+    assert any(n.endswith("Beställarna – Söder.pdf") for n in names)
