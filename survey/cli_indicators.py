@@ -10,16 +10,14 @@ print one line and exit with status 1; the output file is written whole or not a
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
-from typing import NoReturn
 
 import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from survey.cli_output import fail, write_atomically
 from survey.domain.indicator_export import subtree
 from survey.extensions import db
 from survey.models import Round
@@ -30,11 +28,6 @@ from survey.settings import Settings
 
 def register_indicator_cli(app: Flask) -> None:
     app.cli.add_command(indicators_command)
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
-    raise SystemExit(1)
 
 
 def find_unit(report: RoundReport, by: str, path: str) -> int | None:
@@ -49,20 +42,7 @@ def _write(output: Path | None, data: bytes) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    directory = output.parent if str(output.parent) else Path(".")
-    if not directory.is_dir():
-        _fail(f"{output}: the folder {directory} does not exist")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".indicators-")
-    except OSError as error:
-        _fail(f"{output}: cannot write there ({error.strerror})")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, output)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        _fail(f"{output}: cannot write there ({error.strerror})")
+    write_atomically(output, lambda stream: stream.write(data))
 
 
 @click.command("indicators")
@@ -103,26 +83,26 @@ def indicators_command(
     """The indicator table of a round (every unit at every level), suppression applied."""
     round_ = db.session.scalar(select(Round).where(Round.code == code.strip()))
     if round_ is None:
-        _fail(f"no round with the code {code!r}")
+        fail(f"no round with the code {code!r}")
     if output_format == "xlsx" and output is None and sys.stdout.isatty():
-        _fail("an Excel file needs -o FILE.xlsx")
+        fail("an Excel file needs -o FILE.xlsx")
     settings: Settings = current_app.extensions["survey.settings"]
     report = round_figures(db.session, round_, threshold=settings.suppression_threshold)
     within = None
     if unit_path is not None:
         node_id = find_unit(report, by, unit_path)
         if node_id is None:
-            _fail(f"no unit {unit_path!r} in the {by} hierarchy")
+            fail(f"no unit {unit_path!r} in the {by} hierarchy")
         within = subtree(report.trees[by], node_id)
         if not any(n in within for n in report.figures.nodes(by)):
-            _fail(f"the round {round_.code} does not cover {unit_path!r}")
+            fail(f"the round {round_.code} does not cover {unit_path!r}")
     items = None
     if keys:
         known = {item.key: item for item in report.figures.items}
         unknown = [key for key in keys if key not in known]
         if unknown:
             listed = ", ".join(i.key for i in report.figures.items if i.kind == "indicator")
-            _fail(
+            fail(
                 f"no indicator or question {unknown[0]!r} in round {round_.code} "
                 f"(indicators: {listed})"
             )

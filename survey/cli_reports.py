@@ -11,11 +11,8 @@ every file is written whole or not at all.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
-from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -23,6 +20,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from survey.cli_indicators import find_unit
+from survey.cli_output import fail, write_atomically
 from survey.clock import local_today
 from survey.extensions import db
 from survey.i18n import document_language
@@ -35,32 +33,6 @@ from survey.settings import Settings
 
 def register_report_cli(app: Flask) -> None:
     app.cli.add_command(report_group)
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
-    raise SystemExit(1)
-
-
-def _atomic_write(output: Path, write) -> None:  # type: ignore[no-untyped-def]
-    """Write through a temporary file in the same folder, then rename: whole or nothing."""
-    directory = output.parent if str(output.parent) else Path(".")
-    if not directory.is_dir():
-        _fail(f"{output}: the folder {directory} does not exist")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".report-")
-    except OSError as error:
-        _fail(f"{output}: cannot write there ({error.strerror})")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-        os.replace(temporary, output)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        _fail(f"{output}: cannot write there ({error.strerror})")
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @click.group("report")
@@ -97,10 +69,10 @@ def report_pdf_command(
 ) -> None:
     """A unit's report as PDF, or every unit's (--all) into a folder or a ZIP."""
     if everything == (unit_path is not None):
-        _fail("give either --unit PATH or --all")
+        fail("give either --unit PATH or --all")
     round_ = db.session.scalar(select(Round).where(Round.code == code.strip()))
     if round_ is None:
-        _fail(f"no round with the code {code!r}")
+        fail(f"no round with the code {code!r}")
     settings: Settings = current_app.extensions["survey.settings"]
     report = round_figures(db.session, round_, threshold=settings.suppression_threshold)
     with force_locale(language):
@@ -109,14 +81,14 @@ def report_pdf_command(
         if not everything:
             node_id = find_unit(report, by, unit_path or "")
             if node_id is None:
-                _fail(f"no unit {unit_path!r} in the {by} hierarchy")
+                fail(f"no unit {unit_path!r} in the {by} hierarchy")
             if not builder.has(node_id):
-                _fail(f"the round {round_.code} does not cover {unit_path!r}")
+                fail(f"the round {round_.code} does not cover {unit_path!r}")
             if output.is_dir():
-                _fail(f"{output}: is a folder; give a file name ending in .pdf")
+                fail(f"{output}: is a folder; give a file name ending in .pdf")
             data = builder.pdf(node_id)
             db.session.rollback()
-            _atomic_write(output, lambda stream: stream.write(data))
+            write_atomically(output, lambda stream: stream.write(data))
             return
         workbook = indicator_download(
             db.session,
@@ -138,7 +110,7 @@ def report_pdf_command(
                 bar.update(1)
 
             if output.suffix.lower() == ".zip":
-                _atomic_write(
+                write_atomically(
                     output,
                     lambda stream: write_round_zip(
                         stream,
@@ -151,15 +123,15 @@ def report_pdf_command(
                 )
             else:
                 if output.exists() and not output.is_dir():
-                    _fail(f"{output}: is a file; give a folder or a name ending in .zip")
+                    fail(f"{output}: is a file; give a folder or a name ending in .zip")
                 try:
                     output.mkdir(parents=True, exist_ok=True)
                 except OSError as error:
-                    _fail(f"{output}: cannot make the folder ({error.strerror})")
+                    fail(f"{output}: cannot make the folder ({error.strerror})")
                 for name, data in extra.items():
-                    _atomic_write(output / name, lambda stream, d=data: stream.write(d))
+                    write_atomically(output / name, lambda stream, d=data: stream.write(d))
                 for item in planned:
                     data = builder.pdf(item.node_id)
-                    _atomic_write(output / item.filename, lambda stream, d=data: stream.write(d))
+                    write_atomically(output / item.filename, lambda stream, d=data: stream.write(d))
                     advance(0, 0)
     click.echo(f"{len(planned)} PDF → {output}", err=True)
