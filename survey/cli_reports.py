@@ -77,7 +77,14 @@ def report_pdf_command(
     report = round_figures(db.session, round_, threshold=settings.suppression_threshold)
     with force_locale(language):
         lang = document_language(language)
-        builder = ReportBuilder(db.session, report, by=by, lang=lang, today=local_today())
+        builder = ReportBuilder(
+            db.session,
+            report,
+            by=by,
+            lang=lang,
+            today=local_today(),
+            decimals=settings.report_decimals,
+        )
         if not everything:
             node_id = find_unit(report, by, unit_path or "")
             if node_id is None:

@@ -19,6 +19,8 @@ class Settings:
     secret_key: str = field(repr=False)
     default_locale: str = "sv"
     suppression_threshold: int = 5
+    #: Decimals of the percentages in unit reports (PDF): 0 (the annual reports' habit) or 1.
+    report_decimals: int = 0
     #: Submitted responses are written to the response tables this many at a time, in one
     #: transaction, in the order of their random ids, so a transaction id or its neighbour
     #: points at no single person (README, Privacy). 1 writes each at once. Round close
@@ -66,6 +68,7 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or instance_secret(instance),
             default_locale=env.get("DEFAULT_LOCALE", "sv"),
             suppression_threshold=int(env.get("SUPPRESSION_THRESHOLD", "5")),
+            report_decimals=_report_decimals(env.get("REPORT_DECIMALS", "0")),
             response_batch_size=max(1, int(env.get("RESPONSE_BATCH_SIZE", "5"))),
             ratelimit_storage_url=env.get("RATELIMIT_STORAGE_URL", "memory://"),
             code_entry_limit=env.get("CODE_ENTRY_LIMIT", "10 per minute;100 per hour"),
@@ -136,3 +139,9 @@ def make_private_directory(path: Path) -> None:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     if path.stat().st_mode & 0o777 != 0o700:
         path.chmod(0o700)
+
+
+def _report_decimals(text: str) -> int:
+    if text.strip() not in ("0", "1"):
+        raise ValueError("REPORT_DECIMALS must be 0 or 1")
+    return int(text)

@@ -72,7 +72,9 @@ class ReportBuilder:
         lang: Language,
         today: date,
         analysis: Callable[[UnitReport, RoundReport, Language], Mapping[str, str]] | None = None,
+        decimals: int = 0,
     ) -> None:
+        self.decimals = decimals
         self.report = report
         self.by = by
         self.lang = lang
@@ -143,6 +145,7 @@ class ReportBuilder:
             children=children,
             areas=self.areas,
             analysis=analysis,
+            one_decimal=self.decimals == 1,
         )
 
     def pdf(self, node_id: int | None) -> bytes:
@@ -177,9 +180,11 @@ def unit_pdf(
     node_id: int | None,
     lang: Language,
     today: date,
+    decimals: int = 0,
 ) -> bytes:
     """One unit's report (INSTALLATION: the whole organisation's) as PDF bytes."""
-    return ReportBuilder(session, report, by=by, lang=lang, today=today).pdf(node_id)
+    builder = ReportBuilder(session, report, by=by, lang=lang, today=today, decimals=decimals)
+    return builder.pdf(node_id)
 
 
 def write_round_zip(

@@ -80,7 +80,12 @@ def _run(app: Flask, order: BuildOrder) -> None:
             with force_locale(order.language):
                 lang = document_language(order.language)
                 builder = ReportBuilder(
-                    session, report, by=order.tree, lang=lang, today=local_today()
+                    session,
+                    report,
+                    by=order.tree,
+                    lang=lang,
+                    today=local_today(),
+                    decimals=settings.report_decimals,
                 )
                 within = None if order.within is None else set(order.within)
                 planned = builder.plan(within, everywhere=order.within is None)

@@ -37,6 +37,7 @@ from survey.models import ReportBuild
 from survey.operations import audit, report_builds
 from survey.queries.indicators import RoundReport, data_version
 from survey.queries.report_files import ReportBuilder
+from survey.reports.text import Language
 from survey.staff import report_runner
 from survey.staff.forms import ReportBuildForm
 from survey.staff.guard import route
@@ -58,6 +59,13 @@ def _version(report: RoundReport) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+def _builder(report: RoundReport, by: str, lang: Language) -> ReportBuilder:
+    settings = current_app.extensions["survey.settings"]
+    return ReportBuilder(
+        db.session, report, by=by, lang=lang, today=local_today(), decimals=settings.report_decimals
+    )
+
+
 def _tree_choice(report: RoundReport) -> Choice:
     by = request.values.get("by")
     return _choice(report, by if by in TREES else None, None)
@@ -73,7 +81,7 @@ def round_results_pdf(code: str) -> ResponseReturnValue:
     if node_id is None and not choice.everywhere:
         abort(404)
     lang = document_language(_language())
-    builder = ReportBuilder(db.session, report, by=choice.by, lang=lang, today=local_today())
+    builder = _builder(report, choice.by, lang)
     if not builder.has(node_id):
         abort(404)
     data = builder.pdf(node_id)
@@ -147,7 +155,7 @@ def round_reports_build(code: str) -> ResponseReturnValue:
     choice = _choice(report, form.by.data, None)
     scope, ids = _scope(choice)
     lang = document_language(_language())
-    builder = ReportBuilder(db.session, report, by=choice.by, lang=lang, today=local_today())
+    builder = _builder(report, choice.by, lang)
     planned = builder.plan(None if ids is None else set(ids), everywhere=ids is None)
     folder = f"{round_.code}-{choice.by}"
     round_id, round_code = round_.id, round_.code

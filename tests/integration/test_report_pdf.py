@@ -298,3 +298,32 @@ def test_a_bestallare_units_report(runner, db_session, tmp_path) -> None:
     with zipfile.ZipFile(out) as archive:
         names = [n for n in archive.namelist() if n.endswith(".pdf")]
     assert any(n.endswith("Beställarna – Söder.pdf") for n in names)
+
+
+def test_one_decimal_as_a_report_setting(runner, db_session, tmp_path) -> None:
+    from flask_babel import force_locale
+
+    from survey.clock import local_today
+    from survey.i18n import document_language
+    from survey.queries.report_files import ReportBuilder
+    from survey.settings import Settings
+
+    assert Settings.from_env(env={"REPORT_DECIMALS": "1", "SECRET_KEY": "x"}).report_decimals == 1
+    with pytest.raises(ValueError, match="REPORT_DECIMALS must be 0 or 1"):
+        Settings.from_env(env={"REPORT_DECIMALS": "2", "SECRET_KEY": "x"})
+    golden_round(runner, tmp_path)
+    round_ = db_session.scalar(select(Round).where(Round.code == "DV-2026"))
+    report = round_figures(db_session, round_, threshold=5)
+    node = next(n.id for n in report.trees["utforare"].values() if n.path == VAXT)
+    with force_locale("sv"):
+        builder = ReportBuilder(
+            db_session,
+            report,
+            by="utforare",
+            lang=document_language("sv"),
+            today=local_today(),
+            decimals=1,
+        )
+        text = text_of(builder.pdf(node))
+    assert "89,5 % (85 av 95)" in text
+    assert "92,7 % (51 av 55)" in text
