@@ -167,9 +167,19 @@ class ReportBuilder:
             planned.append(PlannedReport(node_id, self._filename(index, name)))
         return planned
 
+    def download_name(self, node_id: int | None) -> str:
+        """ "DV-2026 Förvaltning – Enhet.pdf": one report downloaded on its own."""
+        name = self.whole.name if node_id is INSTALLATION else self.units[node_id].path
+        return f"{self.report.round.code} {_safe(name.replace('/', ' – '))}.pdf"
+
     def _filename(self, index: int, name: str) -> str:
-        safe = _UNSAFE.sub("-", name).strip(" .") or "enhet"
-        return f"{index:03d} {safe[:_NAME_LIMIT].rstrip(' .')}.pdf"
+        return f"{index:03d} {_safe(name)}.pdf"
+
+
+def _safe(name: str) -> str:
+    """A file name's part without characters that some systems refuse, cut to a length."""
+    safe = _UNSAFE.sub("-", name).strip(" .") or "enhet"
+    return safe[:_NAME_LIMIT].rstrip(" .")
 
 
 def unit_pdf(

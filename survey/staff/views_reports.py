@@ -93,10 +93,11 @@ def round_results_pdf(code: str) -> ResponseReturnValue:
         detail={"round": round_.code, "by": choice.by, "unit": unit_path},
     )
     db.session.commit()
-    name = builder.plan(None if node_id is None else {node_id}, everywhere=node_id is None)
-    filename = f"{round_.code} {name[-1].filename[4:]}"
     return send_file(
-        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=filename
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=builder.download_name(node_id),
     )
 
 

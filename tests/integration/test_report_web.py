@@ -38,7 +38,12 @@ def test_a_units_pdf_in_one_click_has_the_dashboards_numbers(client, runner, db_
     response = client.get(f"{BASE}/resultat.pdf", query_string={"by": "utforare", "enhet": vaxt})
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
-    assert "attachment" in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment")
+    assert (
+        "DV-2026%20Stadsdelen%20%E2%80%93%20Dagliga%20verksamheter%202%20%E2%80%93%20V"
+        in disposition
+    )
     text = text_of(response.data)
     assert "89 % (85 av 95)" in text
     assert "95 brukare av 177 har svarat, 54 % svarsfrekvens" in text
