@@ -198,9 +198,10 @@ def test_clicks_racing_in_several_workers_start_one_build(
     golden_round(runner, tmp_path)
     everywhere(client := app.test_client(), db_session)
     clients = [client]
-    for _ in range(5):
+    for number in range(5):
         other = app.test_client()
-        sign_in(other)
+        make_staff(db_session, f"person{number}@example.se")  # everywhere, like the first
+        sign_in(other, f"person{number}@example.se")
         clients.append(other)
     barrier = threading.Barrier(len(clients))
     starts = []
