@@ -6,6 +6,10 @@ as positive (SPEC §4). A file applies to its own period and every later one unt
 exists, so a period's figures keep the meaning they were published with. Any error names the
 file and the key.
 
+A source may carry a `result` phrase for the easy-read results page ("7 av 10 …"): it is
+required only when the indicator counts another option than the question's own positive one,
+since otherwise the question's phrase in its bank already says it.
+
 Besides the indicators, every rating question of a round's bank is reported on its own,
 under its quality area (självbestämmande, bemötande, trygghet, trivsel), with its scale's
 positive option.
@@ -27,6 +31,7 @@ from survey.domain.question_banks import (
     QuestionBankError,
     available_versions,
     load_bank,
+    result_phrase,
     text_table,
 )
 
@@ -48,6 +53,8 @@ class Source:
     survey_type: str
     question_code: str
     positive: str
+    #: Easy-read results phrase when `positive` is not the question's own positive option.
+    result: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +105,11 @@ def _banks(survey_type: str) -> list[QuestionBank]:
 def _source(path: Path, key: str, value: object) -> Source:
     if not isinstance(value, dict):
         raise _fail(path, key, 'must be a table like { survey = "dv", code = "…", positive = "…" }')
-    unknown = set(value) - {"survey", "code", "positive"}
+    unknown = set(value) - {"survey", "code", "positive", "result"}
     if unknown:
-        raise _fail(path, f"{key}.{sorted(unknown)[0]}", "unknown key (survey, code, positive)")
+        raise _fail(
+            path, f"{key}.{sorted(unknown)[0]}", "unknown key (survey, code, positive, result)"
+        )
     survey_type = value.get("survey")
     if survey_type not in SURVEY_TYPES:
         raise _fail(path, f"{key}.survey", f"must be one of {', '.join(SURVEY_TYPES)}")
@@ -118,7 +127,22 @@ def _source(path: Path, key: str, value: object) -> Source:
             raise _fail(
                 path, f"{key}.positive", f"{positive!r} is not an option of {code} ({options})"
             )
-    return Source(survey_type=str(survey_type), question_code=code, positive=str(positive))
+    result = None
+    if value.get("result") is not None:
+        try:
+            result = result_phrase(path, f"{key}.result", value["result"])
+        except QuestionBankError as error:
+            raise CatalogueError(str(error)) from None
+    elif any(q.scale is not None and q.scale.positive != positive for q in found):
+        raise _fail(
+            path,
+            f"{key}.result",
+            f"missing: {positive!r} is not {code}'s own positive answer, so the easy-read "
+            'results page needs a phrase of its own, e.g. { sv = "…", en = "…" }',
+        )
+    return Source(
+        survey_type=str(survey_type), question_code=code, positive=str(positive), result=result
+    )
 
 
 def parse_catalogue(path: Path, data: Mapping[str, object]) -> Catalogue:

@@ -16,6 +16,12 @@ give a scale new labels for its own version only:
 
 A relabelled scale lists every option (a scale never mixes old and new words); codes, faces and
 the positive option cannot change there.
+
+Every rated question also has a `result`: the short easy-read phrase that tells a unit's
+brukare what share gave the positive answer ("7 av 10 **trivs på daglig verksamhet**", "7 out
+of 10 **like it at their daily activity**"; survey/domain/easy_read_results.py). It follows
+the number, so it starts with a small letter and ends without a full stop. It is not part of
+what the survey asks, so adding it to a frozen version changes no round's wording.
 """
 
 from __future__ import annotations
@@ -80,6 +86,8 @@ class Question:
     #: Shown only when another question has this answer: (question code, option code).
     shown_if: tuple[str, str] | None = None
     is_local: bool = False
+    #: The easy-read results phrase for the positive answer ("trivs på daglig verksamhet").
+    result: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +251,20 @@ def parse_insats_name(path: Path, value: object) -> dict[str, tuple[str, ...]]:
     return result
 
 
+def result_phrase(path: Path, key: str, value: object) -> dict[str, str]:
+    """A `result = { sv = "…", en = "…" }` phrase: it follows "7 av 10", so every language's
+    text starts with a small letter and has no full stop at the end."""
+    phrases = text_table(path, key, value, LANGUAGES)
+    for language, phrase in phrases.items():
+        if not phrase[0].islower():
+            raise _fail(
+                path, f"{key}.{language}", 'must start with a small letter (it follows "7 av 10")'
+            )
+        if phrase[-1] in ".!?:;,":
+            raise _fail(path, f"{key}.{language}", "must not end with a punctuation mark")
+    return phrases
+
+
 def parse_questions(
     path: Path, items: object, scales: Mapping[str, Scale], *, kind: str = "rating"
 ) -> tuple[Question, ...]:
@@ -277,6 +299,14 @@ def parse_questions(
             not isinstance(shown_if, list) or len(shown_if) != 2 or shown_if[0] not in seen
         ):
             raise _fail(path, f"{key}.shown_if", "must be [earlier question code, option code]")
+        raw_result = item.get("result")
+        is_local = bool(item.get("local", False))
+        if raw_result is None and question_kind == "rating" and not is_local:
+            raise _fail(
+                path,
+                f"{key}.result",
+                'missing: the results phrase for the positive answer, e.g. { sv = "trivs", … }',
+            )
         questions.append(
             Question(
                 code=code,
@@ -287,7 +317,10 @@ def parse_questions(
                 area=str(area) if area else None,
                 kind=str(question_kind),
                 shown_if=(str(shown_if[0]), str(shown_if[1])) if shown_if else None,
-                is_local=bool(item.get("local", False)),
+                is_local=is_local,
+                result=result_phrase(path, f"{key}.result", raw_result)
+                if raw_result is not None
+                else {},
             )
         )
     return tuple(questions)

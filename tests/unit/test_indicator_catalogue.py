@@ -98,3 +98,35 @@ def test_not_toml_and_missing(tmp_path) -> None:
         load_catalogue_file(write(tmp_path, "period = [", "2027.toml"))
     with pytest.raises(CatalogueError, match="file not found"):
         load_catalogue_file(tmp_path / "2030.toml")
+
+
+# --- results phrases for the easy-read page ------------------------------------------------
+
+BATTRE = '{ survey = "bs", code = "BS_BATTRE", positive = "battre" }'
+
+
+def test_no_source_needs_a_phrase_of_its_own_today() -> None:
+    # Every indicator counts its question's own positive answer: the bank's phrase says it.
+    for indicator in catalogue_for(2026).indicators:
+        assert all(source.result is None for source in indicator.sources), indicator.key
+
+
+def test_a_source_counting_another_option_needs_its_own_phrase(tmp_path) -> None:
+    other = BATTRE.replace('"battre"', '"ingen_skillnad"')
+    with pytest.raises(CatalogueError) as raised:
+        load_catalogue_file(write(tmp_path, GOOD.replace(BATTRE, other)))
+    assert "indicators.battre_situation.questions[0].result: missing" in str(raised.value)
+    phrased = other.replace(
+        " }", ', result = { sv = "har inte fått det sämre", en = "are no worse off" } }'
+    )
+    catalogue = load_catalogue_file(write(tmp_path, GOOD.replace(BATTRE, phrased)))
+    source = catalogue.find("battre_situation").sources[0]  # type: ignore[union-attr]
+    assert source.result == {"sv": "har inte fått det sämre", "en": "are no worse off"}
+
+
+def test_a_broken_phrase_names_file_and_key(tmp_path) -> None:
+    phrased = BATTRE.replace(" }", ', result = { sv = "Bättre.", en = "better" } }')
+    with pytest.raises(CatalogueError) as raised:
+        load_catalogue_file(write(tmp_path, GOOD.replace(BATTRE, phrased)))
+    message = str(raised.value)
+    assert "2026.toml: indicators.battre_situation.questions[0].result.sv: must start" in message

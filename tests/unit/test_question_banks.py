@@ -299,6 +299,36 @@ def test_the_limits_catch_a_bad_question(text, problem):
     assert [found.split(":")[0] for found in question_problems(text)] == [problem]
 
 
+# --- results phrases ("7 av 10 trivs på daglig verksamhet", survey/domain/easy_read_results.py)
+# The phrase follows "7 av 10" on the easy-read results page: one short clause about the
+# positive answer, in the plural ("är nöjda", "trivs"). With the number, it is held to the
+# limits of a question.
+RESULT_PREFIX = {"sv": "7 av 10", "en": "7 out of 10"}
+
+
+@pytest.mark.parametrize(
+    ("bank", "question"), ALL_QUESTIONS, ids=[f"{b.version}-{q.code}" for b, q in ALL_QUESTIONS]
+)
+def test_every_rated_question_has_a_results_phrase(bank, question):
+    if question.kind != "rating" or question.is_local:
+        return
+    assert set(question.result) >= set(LANGUAGES), question.code
+    for language in LANGUAGES:
+        phrase = question.result[language]
+        assert phrase[0].islower(), phrase
+        assert phrase[-1].isalpha(), phrase
+
+
+@pytest.mark.parametrize("bank", LATEST, ids=[b.survey_type for b in LATEST])
+@pytest.mark.parametrize("language", READABILITY_LANGUAGES)
+def test_results_phrases_are_easy_to_read(bank, language):
+    prefix = RESULT_PREFIX[language]
+    phrases = [counted(bank, f"{prefix} {q.result[language]}.", language) for q in bank.questions]
+    assert lix_of_texts(phrases) <= MAX_BANK_LIX
+    for phrase in phrases:
+        assert question_problems(phrase) == [], phrase
+
+
 @pytest.mark.parametrize("bank", LATEST, ids=[b.survey_type for b in LATEST])
 def test_insats_name_is_found_in_the_questions(bank):
     # A misspelt insats name would silently count nothing out; each one must occur.
@@ -343,6 +373,27 @@ def edit(path: Path, old: str, new: str) -> None:
         ('area = "trygghet"', 'area = "glädje"', "(DV_RADD).area: must be one of"),
         ('version = "2026.1"', 'version = "2025.9"', "2026.1.toml: version: must be"),
         ('pictogram = "afraid"', 'pictogram = "../../etc"', "(DV_RADD).pictogram"),
+        (
+            'result = { sv = "är aldrig rädda på daglig verksamhet", en = "are never afraid at '
+            'their daily activity" }\n',
+            "",
+            "(DV_RADD).result: missing: the results phrase",
+        ),
+        (
+            'sv = "är aldrig rädda på daglig verksamhet"',
+            'sv = "Är aldrig rädda på daglig verksamhet"',
+            "(DV_RADD).result.sv: must start with a small letter",
+        ),
+        (
+            'en = "are never afraid at their daily activity"',
+            'en = "are never afraid at their daily activity."',
+            "(DV_RADD).result.en: must not end with a punctuation mark",
+        ),
+        (
+            'en = "are never afraid at their daily activity"',
+            'fi = "are never afraid at their daily activity"',
+            "(DV_RADD).result.en: missing or empty",
+        ),
         ("[[questions]]", "[[questions]\n", "2026.1.toml: not valid TOML"),
     ],
 )
