@@ -7,6 +7,9 @@ copying a code from a letter onto a tablet cannot confuse two characters.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import secrets
 
@@ -60,3 +63,28 @@ def format_code(code: str) -> str:
 def looks_like_token(value: str) -> bool:
     """Cheap shape check before touching the database (URL-safe base64, sane length)."""
     return 20 <= len(value) <= 64 and re.fullmatch(r"[A-Za-z0-9_\-]+", value) is not None
+
+
+def new_form_nonce() -> str:
+    """256 bits from `secrets` for a form that makes a secret link (see derived_token)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def derived_token(key: bytes, nonce: str, *context: str) -> str:
+    """A URL token (256 bits, 43 characters): HMAC-SHA256 of a form's nonce and what the form
+    makes, under the app's secret key.
+
+    A results link is shown once, when it is made, and only its digest is stored. Deriving
+    the token from the form's nonce (256 bits from `secrets`) makes the POST idempotent: a
+    double click or a resent form finds the link it already made and shows it again, instead
+    of making a second one. Without the key the token cannot be told from the nonce, and the
+    context (round, tree, unit) gives every unit its own token even from one nonce.
+    """
+    message = "\x1f".join((nonce, *context)).encode()
+    mac = hmac.new(key, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def looks_like_nonce(value: str) -> bool:
+    """A form nonce as new_form_nonce() makes them (43 URL-safe characters)."""
+    return re.fullmatch(r"[A-Za-z0-9_\-]{43}", value) is not None

@@ -6,6 +6,7 @@ from survey.models.invitation import DraftAnswer, Invitation
 from survey.models.organisation import Insats, OrgNode, OrgNodeName, OrgNodeParent, OrgSuccession
 from survey.models.report_build import ReportBuild
 from survey.models.response import Answer, FreeTextComment, SurveyResponse
+from survey.models.results_link import ResultsLink
 from survey.models.round import Round, round_unit
 from survey.models.staging import StagedImport
 from survey.models.target import Target
@@ -25,6 +26,7 @@ __all__ = [
     "OrgNodeParent",
     "OrgSuccession",
     "ReportBuild",
+    "ResultsLink",
     "RoleGrant",
     "Round",
     "StagedImport",
