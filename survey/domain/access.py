@@ -34,6 +34,11 @@ class Permission(StrEnum):
     #: Set årsmål and KF:s årsmål (targets) for the units in scope; the installation's
     #: own targets need the permission on the whole installation.
     MANAGE_TARGETS = "manage_targets"
+    #: Make and revoke the links that show a unit's easy-read results to its brukare without
+    #: signing in (results back to the brukare, SPEC §6), for the units in scope. Those who
+    #: see a unit's figures and meet its brukare hold it: an enhetschef for their own units,
+    #: the handläggare who run the round, admins. Not stödpersoner, who see no figures.
+    SHARE_RESULTS = "share_results"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -44,9 +49,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_ROUNDS,
             Permission.MANAGE_ROUNDS,
             Permission.MANAGE_INVITATIONS,
+            Permission.SHARE_RESULTS,
         }
     ),
-    "enhetschef": frozenset({Permission.SIGN_IN, Permission.VIEW_ROUNDS}),
+    "enhetschef": frozenset({Permission.SIGN_IN, Permission.VIEW_ROUNDS, Permission.SHARE_RESULTS}),
     "stodperson": frozenset({Permission.SIGN_IN}),
 }
 

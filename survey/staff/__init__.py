@@ -20,6 +20,7 @@ from survey.staff import (  # noqa: E402, F401
     views_org,
     views_overview,
     views_reports,
+    views_results_links,
     views_rounds,
     views_targets,
     views_users,

@@ -178,6 +178,15 @@ class SingleInvitationForm(StaffForm):
     gender = SelectField(_l("Gender"), choices=_choices(GENDER_CHOICES))
 
 
+class ResultsLinkForm(StaffForm):
+    """Make a results link for one unit (survey/staff/views_results_links.py)."""
+
+    unit = SelectField(_l("Unit"), choices=[], coerce=int)
+    by = HiddenField()
+    #: 256 bits from `secrets`, new with every page: the same form sent twice makes one link.
+    nonce = HiddenField()
+
+
 class UploadForm(StaffForm):
     file = FileField(
         _l("File"),

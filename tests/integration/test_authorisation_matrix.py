@@ -14,6 +14,7 @@ empty form).
 from __future__ import annotations
 
 import contextlib
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 import pytest
 from werkzeug.exceptions import HTTPException
 
-from survey.models import OrgNode, ReportBuild, RoleGrant, StagedImport, User
+from survey.models import OrgNode, ReportBuild, ResultsLink, RoleGrant, StagedImport, User
 from survey.operations.invitations import issue_invitation
 from survey.operations.users import create_user
 from survey.staff.guard import ROUTES
@@ -38,9 +39,12 @@ ROLE_CAN = {
         "users",
         "audit",
         "targets",
+        "share_results",
     },
-    "handlaggare": {"sign_in", "rounds", "manage_rounds", "invitations"},
-    "enhetschef": {"sign_in", "rounds"},
+    # Results back to the brukare: those who see a unit's figures and meet its brukare make
+    # the links (an enhetschef for their own units); a stödperson sees no figures.
+    "handlaggare": {"sign_in", "rounds", "manage_rounds", "invitations", "share_results"},
+    "enhetschef": {"sign_in", "rounds", "share_results"},
     "stodperson": {"sign_in"},
 }
 
@@ -48,7 +52,7 @@ ROLE_CAN = {
 @dataclass(frozen=True)
 class Row:
     method: str
-    url: str  # with {round}, {node}, {parent}, {user}, {grant}, {invitation}
+    url: str  # with {round}, {node}, {parent}, {user}, {grant}, {invitation}, {results_link}
     needs: str | None  # None: public (signed out is fine)
     scoped: bool = True
     #: Needs the capability on the whole installation (the audit log, a new root unit).
@@ -98,6 +102,21 @@ MATRIX: dict[str, Row] = {
     ),
     "staff.round_reports_download": Row(
         "GET", "/personal/omgangar/{round}/rapporter/{build}.zip", "rounds"
+    ),
+    # Results back to the brukare: links to a unit's easy-read page, and its PDF.
+    "staff.results_links": Row(
+        "GET", "/personal/omgangar/{round}/resultatlankar?enhet={node}", "share_results"
+    ),
+    "staff.results_link_create": Row(
+        "POST", "/personal/omgangar/{round}/resultatlankar", "share_results"
+    ),
+    "staff.results_link_revoke": Row(
+        "POST",
+        "/personal/omgangar/{round}/resultatlankar/{results_link}/aterkalla",
+        "share_results",
+    ),
+    "staff.results_easy_read_pdf": Row(
+        "GET", "/personal/omgangar/{round}/lattlast.pdf?enhet={node}", "rounds"
     ),
     "staff.round_invitations": Row("GET", "/personal/omgangar/{round}/inbjudningar", "invitations"),
     "staff.invitation_new": Row("GET", "/personal/omgangar/{round}/inbjudningar/ny", "invitations"),
@@ -187,6 +206,10 @@ def world(db_session):
     target_out = _user(db_session, "out@example.se", "stodperson", v3.parent)
     subjects = {role: _user(db_session, f"{role}@example.se", role, v1.parent) for role in ROLES}
     subjects["admin_everywhere"] = _user(db_session, "root@example.se", "admin", None)
+    links = {
+        round_.code: _results_link(db_session, round_, unit, subjects["admin_everywhere"])
+        for round_, unit in ((inside, v1), (outside, v3))
+    }
     db_session.commit()
 
     # Each person's own checked (empty) uploads, waiting for confirmation.
@@ -220,6 +243,7 @@ def world(db_session):
             "grant": grant.id,
             "invitation": (inv_in if inside_scope else inv_out).invitation_id,
             "build": builds[(subject, "INSIDE" if inside_scope else "OUTSIDE")],
+            "results_link": links["INSIDE" if inside_scope else "OUTSIDE"],
             **staged[(subject, "INSIDE" if inside_scope else "OUTSIDE")],
         }
 
@@ -256,6 +280,20 @@ def _build_for(session, user, round_) -> int:
     session.add(build)
     session.flush()
     return build.id
+
+
+def _results_link(session, round_, unit, user) -> int:
+    link = ResultsLink(
+        round_id=round_.id,
+        tree="utforare",
+        org_node_id=unit.id,
+        token_hash=secrets.token_hex(32),
+        created_by_id=user.id,
+        created_at=datetime.now(UTC),
+    )
+    session.add(link)
+    session.flush()
+    return link.id
 
 
 def _staged(session, kind, round_, user) -> str:
