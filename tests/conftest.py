@@ -87,6 +87,18 @@ def app(settings: Settings) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+def restore_limiter(app: Flask) -> None:
+    """Switch the rate limit back to what the session's `app` says.
+
+    Flask-Limiter has one `limiter` object, and every create_app() hands it that app's on/off
+    switch: a test that builds an app with the limit on must switch it back afterwards, or
+    the rest of the process signs in and enters codes under a limit it did not ask for.
+    """
+    from survey.extensions import limiter
+
+    limiter.enabled = bool(app.config.get("RATELIMIT_ENABLED", True))
+
+
 def empty_tables() -> None:
     db.session.rollback()
     for table in reversed(Base.metadata.sorted_tables):

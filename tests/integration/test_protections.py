@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from survey import create_app
 from survey.models import DraftAnswer
-from tests.conftest import empty_tables, make_settings
+from tests.conftest import empty_tables, make_settings, restore_limiter
 from tests.factories import make_invited
 
 
@@ -25,7 +25,7 @@ def protected_app(database_url: str, app: Flask) -> Flask:
 
 
 @pytest.fixture
-def protected(protected_app: Flask):
+def protected(protected_app: Flask, app: Flask):
     with protected_app.app_context():
         from survey.models import db
 
@@ -33,6 +33,7 @@ def protected(protected_app: Flask):
         empty_tables()
         db.session.remove()
         db.engine.dispose()
+    restore_limiter(app)
 
 
 def csrf_token(html: str) -> str:

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from survey import create_app
 from survey.models import db
-from tests.conftest import make_settings
+from tests.conftest import make_settings, restore_limiter
 from tests.live_gunicorn import HttpClient, csrf_token, run_gunicorn
 
 PROXY = "10.0.0.5"  # the one address every request arrives from behind a proxy
@@ -34,6 +34,7 @@ def make_app(database_url: str, app: Flask) -> Iterator:
         with each.app_context():
             db.session.remove()
             db.engine.dispose()
+    restore_limiter(app)
 
 
 def behind_proxy(app: Flask, forwarded_for: str) -> FlaskClient:

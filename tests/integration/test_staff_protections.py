@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from survey import create_app
-from survey.models import AuditEvent, Invitation, OrgNode, RoleGrant, Round, User, db
-from tests.conftest import make_settings
+from survey.models import (
+    AuditEvent,
+    Invitation,
+    OrgNode,
+    ResultsLink,
+    RoleGrant,
+    Round,
+    User,
+    db,
+)
+from tests.conftest import make_settings, restore_limiter
 from tests.factories import STAFF_PASSWORD, make_round, make_staff, make_unit
 from tests.integration.test_authorisation_matrix import MATRIX
 
@@ -30,13 +41,14 @@ def make_app(database_url: str, app: Flask) -> Iterator:
         with each.app_context():
             db.session.remove()
             db.engine.dispose()
+    restore_limiter(app)
 
 
 def _state(session) -> tuple[int, ...]:
     session.rollback()
     counts = [
         session.scalar(select(func.count()).select_from(model))
-        for model in (AuditEvent, Invitation, OrgNode, Round, RoleGrant, User)
+        for model in (AuditEvent, Invitation, OrgNode, Round, RoleGrant, User, ResultsLink)
     ]
     changes = [
         select(func.count()).where(User.is_active.is_(False)),
@@ -46,8 +58,23 @@ def _state(session) -> tuple[int, ...]:
         select(func.count()).where(Round.is_closed.is_(True)),
         select(func.count()).where(Invitation.status == "withdrawn"),
         select(func.count()).where(OrgNode.valid_to.is_not(None)),
+        select(func.count()).where(ResultsLink.revoked_at.is_not(None)),
     ]
     return (*counts, *(session.scalar(query) for query in changes))
+
+
+def _results_link(session, round_, unit, user) -> int:
+    link = ResultsLink(
+        round_id=round_.id,
+        tree="utforare",
+        org_node_id=unit.id,
+        token_hash=secrets.token_hex(32),
+        created_by_id=user.id,
+        created_at=datetime.now(UTC),
+    )
+    session.add(link)
+    session.commit()
+    return link.id
 
 
 def _signed_in(app: Flask, user: User):
@@ -84,6 +111,7 @@ def test_every_staff_post_without_a_csrf_token_changes_nothing(make_app, db_sess
         "staged_paper": "x",
         "staged_org": "x",
         "staged_targets": "x",
+        "results_link": _results_link(db_session, round_, v1, admin),
     }
     app = make_app(csrf_enabled=True)
     posted = 0
