@@ -425,7 +425,7 @@ def limited_app(database_url, app):  # type: ignore[no-untyped-def]
     """An app with the results pages' rate limit on (3 per minute), like code entry's."""
     from survey import create_app
     from survey.models import db
-    from tests.conftest import make_settings
+    from tests.conftest import make_settings, restore_limiter
 
     built = create_app(
         make_settings(database_url, ratelimit_enabled=True, code_entry_limit="3 per minute")
@@ -434,6 +434,7 @@ def limited_app(database_url, app):  # type: ignore[no-untyped-def]
     with built.app_context():
         db.session.remove()
         db.engine.dispose()
+    restore_limiter(app)
 
 
 def test_only_links_that_do_not_work_count_towards_the_rate_limit(
