@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -39,7 +39,8 @@ CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "indicator_catalogue"
 SURVEY_TYPES = ("dv", "bo", "bs")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 _FILE_KEYS = ("period", "areas", "indicators")
-_INDICATOR_KEYS = ("key", "name", "questions")
+_INDICATOR_KEYS = ("key", "name", "analysis", "questions")
+_DIGIT = re.compile(r"\d")
 
 
 class CatalogueError(ValueError):
@@ -62,6 +63,11 @@ class Indicator:
     key: str
     name: Mapping[str, str]
     sources: tuple[Source, ...]
+    #: The subject of the "Analys" starter text, per language ("Andelen brukare som är nöjda
+    #: med sin insats"); a sentence begins with it (survey.domain.analysis_text). Every
+    #: catalogue file has one; empty only for an Indicator built in code (the text then
+    #: names the question and its positive answer).
+    analysis: Mapping[str, str] = field(default_factory=dict)
 
     def source_for(self, survey_type: str) -> Source | None:
         for source in self.sources:
@@ -100,6 +106,18 @@ def _text(path: Path, key: str, value: object) -> dict[str, str]:
 
 def _banks(survey_type: str) -> list[QuestionBank]:
     return [load_bank(survey_type, version) for version in available_versions(survey_type)]
+
+
+def _analysis(path: Path, key: str, value: object) -> dict[str, str]:
+    """The analysis subject: a text per language, with no figures of its own (every number
+    in an analysis text must be one the report publishes)."""
+    if value is None:
+        raise _fail(path, key, 'missing: e.g. { sv = "Andelen brukare som …", en = "The share …" }')
+    texts = _text(path, key, value)
+    for language, text in texts.items():
+        if _DIGIT.search(text):
+            raise _fail(path, f"{key}.{language}", "must hold no digits (it is no figure)")
+    return texts
 
 
 def _source(path: Path, key: str, value: object) -> Source:
@@ -188,7 +206,8 @@ def parse_catalogue(path: Path, data: Mapping[str, object]) -> Catalogue:
         if len(set(types)) != len(types):
             raise _fail(path, f"{ikey}.questions", "at most one question per survey type")
         name = _text(path, f"{ikey}.name", item.get("name"))
-        indicators.append(Indicator(key=key, name=name, sources=sources))
+        analysis = _analysis(path, f"{ikey}.analysis", item.get("analysis"))
+        indicators.append(Indicator(key=key, name=name, sources=sources, analysis=analysis))
     keys = [indicator.key for indicator in indicators]
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:

@@ -102,13 +102,23 @@ class Item:
     options: tuple[str, ...]
     option_labels: Mapping[str, Mapping[str, str]]
     area: str | None = None
+    #: An indicator's "Analys" subject per language, from the catalogue (None for a
+    #: question: survey.domain.analysis_text builds one from its name and positive option).
+    analysis: Mapping[str, str] | None = None
 
     @property
     def table_key(self) -> tuple[str, str]:
         return (self.question_code, self.positive)
 
 
-def _item(key: str, kind: str, name: Mapping[str, str], question: Question, positive: str) -> Item:
+def _item(
+    key: str,
+    kind: str,
+    name: Mapping[str, str],
+    question: Question,
+    positive: str,
+    analysis: Mapping[str, str] | None = None,
+) -> Item:
     scale = question.scale
     options = scale.options if scale is not None else ()
     return Item(
@@ -120,6 +130,7 @@ def _item(key: str, kind: str, name: Mapping[str, str], question: Question, posi
         options=tuple(o.code for o in options),
         option_labels={o.code: o.label for o in options},
         area=question.area,
+        analysis=analysis,
     )
 
 
@@ -131,7 +142,16 @@ def round_items(catalogue: Catalogue, bank: QuestionBank) -> list[Item]:
         question = bank.find(source.question_code) if source is not None else None
         if source is None or question is None or question.scale is None:
             continue
-        items.append(_item(indicator.key, "indicator", indicator.name, question, source.positive))
+        items.append(
+            _item(
+                indicator.key,
+                "indicator",
+                indicator.name,
+                question,
+                source.positive,
+                analysis=indicator.analysis,
+            )
+        )
     for question in bank.questions:
         if question.scale is None or question.scale.positive is None or question.is_local:
             continue
