@@ -80,6 +80,7 @@ def whole_round(session: Any, round_: Round) -> tuple[int, int]:
         within=None,
         threshold=THRESHOLD,
         language="sv",
+        lang=builder.lang,
     )
     out = io.BytesIO()
     count = write_round_zip(

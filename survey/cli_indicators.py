@@ -15,11 +15,13 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from survey.cli_output import fail, write_atomically
 from survey.domain.indicator_export import subtree
 from survey.extensions import db
+from survey.i18n import document_language
 from survey.models import Round
 from survey.queries.dashboard import indicator_download
 from survey.queries.indicators import RoundReport, round_figures
@@ -107,15 +109,17 @@ def indicators_command(
                 f"(indicators: {listed})"
             )
         items = [known[key] for key in dict.fromkeys(keys)]
-    data = indicator_download(
-        db.session,
-        report,
-        output_format=output_format,
-        by=by,
-        within=within,
-        threshold=settings.suppression_threshold,
-        language=language,
-        items=items,
-    )
+    with force_locale(language):
+        data = indicator_download(
+            db.session,
+            report,
+            output_format=output_format,
+            by=by,
+            within=within,
+            threshold=settings.suppression_threshold,
+            language=language,
+            items=items,
+            lang=document_language(language),
+        )
     db.session.rollback()
     _write(output, data)

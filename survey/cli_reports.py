@@ -105,6 +105,7 @@ def report_pdf_command(
             within=None,
             threshold=settings.suppression_threshold,
             language=language,
+            lang=lang,
         )
         db.session.rollback()
         planned = builder.plan()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from survey.domain.indicator_export import UnitReport, figures_csv, figures_json
 from survey.domain.indicator_xlsx import figures_xlsx
 from survey.domain.overview import LEVELS_SV
+from survey.reports.text import Language
 
 FORMATS = ("json", "csv", "xlsx")
 MEDIA_TYPES = {
@@ -32,6 +33,8 @@ class RoundFacts:
     survey_type: str
     include_proxy_answers: bool
     previous_period: int | None
+    #: The round is still open: its figures may change (the analysis texts say so).
+    preliminary: bool = False
 
 
 def indicator_document(
@@ -44,8 +47,10 @@ def indicator_document(
     installation: UnitReport,
     language: str = "sv",
     level_names: Mapping[str, str] | None = None,
+    lang: Language | None = None,
 ) -> bytes:
-    """The indicator table of `units` as a JSON (SPEC §7), CSV or XLSX file."""
+    """The indicator table of `units` as a JSON (SPEC §7), CSV or XLSX file. The workbook's
+    words (sheet names, headers, analysis texts) come from `lang`, which XLSX needs."""
     if output_format == "json":
         document = figures_json(
             round_code=facts.code,
@@ -72,5 +77,15 @@ def indicator_document(
         )
         return text.encode("utf-8")
     if output_format == "xlsx":
-        return figures_xlsx(units, period=facts.period, threshold=threshold, language=language)
+        if lang is None:
+            raise ValueError("an Excel document needs a Language for its words")
+        return figures_xlsx(
+            units,
+            lang=lang,
+            period=facts.period,
+            threshold=threshold,
+            installation=installation,
+            previous_period=facts.previous_period,
+            preliminary=facts.preliminary,
+        )
     raise ValueError(f"unknown format {output_format!r}")

@@ -1,149 +1,256 @@
-"""The indicator table as an Excel workbook in the annual-report columns (openpyxl).
+"""The indicator table as an Excel workbook: one sheet per level, in the annual-report columns.
 
-Percentages are numbers with a percent format (so they can be pasted and compared), withheld
-cells read "–" with a comment saying why, the header row is frozen and the columns sized.
+A sheet per level present (Förvaltning, Enhet, Verksamhet, then any other level word of a
+deeper tree), then "Hela organisationen" for the whole installation when it is given, then
+the response rates. Each level sheet has the verksamhetsberättelse's columns — Indikator ·
+Periodens utfall · Utfall män · Utfall kvinnor · Utfall föregående period · Årsmål · KF:s
+årsmål · Period — with the unit first, then the counts behind each result, the unit's
+response rate and the "Analys" starter text (survey.domain.analysis_text).
+
+Every figure is a cell of `RoundFigures` as published (suppression applied there): results
+are numbers with a percent format, so they can be pasted and compared; a withheld cell reads
+"–" with a comment saying why, and its counts are "–" too. The header row is frozen and the
+columns sized. Text cells are always text, never formulas (a unit named "=…" stays a name).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from openpyxl import Workbook
+from openpyxl.cell import Cell as SheetCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
+from survey.domain.analysis_text import analysis_text, is_published
 from survey.domain.indicator_export import UnitReport, target_value
-from survey.domain.indicators import Cell, Rate
+from survey.domain.indicators import Cell, Rate, Row
+from survey.reports.text import Language
 
-HEADERS: Mapping[str, Sequence[str]] = {
-    "sv": (
-        "Enhet",
-        "Indikator",
-        "Periodens utfall",
-        "Utfall män",
-        "Utfall kvinnor",
-        "Utfall föregående period",
-        "Årsmål",
-        "KF:s årsmål",
-        "Period",
-        "Positiva",
-        "Giltiga svar",
-    ),
-    "en": (
-        "Unit",
-        "Indicator",
-        "Result",
-        "Men",
-        "Women",
-        "Previous period",
-        "Target",
-        "City council target",
-        "Period",
-        "Positive",
-        "Valid answers",
-    ),
-}
-RATE_HEADERS: Mapping[str, Sequence[str]] = {
-    "sv": (
-        "Enhet",
-        "Inbjudna",
-        "Svarande",
-        "Svarsfrekvens",
-        "Män inbjudna",
-        "Män svarande",
-        "Kvinnor inbjudna",
-        "Kvinnor svarande",
-    ),
-    "en": (
-        "Unit",
-        "Invited",
-        "Responded",
-        "Response rate",
-        "Men invited",
-        "Men responded",
-        "Women invited",
-        "Women responded",
-    ),
-}
-SHEETS = {"sv": ("Indikatorer", "Svarsfrekvens"), "en": ("Indicators", "Response rates")}
-NOTE = {"sv": "färre än {n} svar", "en": "fewer than {n} answers"}
-WIDTHS = (48, 60, 16, 12, 14, 22, 12, 14, 8, 10, 12)
+#: Levels in the order their sheets come; other level words follow in tree order.
+LEVEL_ORDER = ("forvaltning", "enhet", "verksamhet")
+INSTALLATION_LEVEL = "installation"
+WITHHELD = "–"
+AUTHOR = "Brukarenkät"
+#: Excel refuses these in sheet names, and names longer than 31 characters.
+_SHEET_NAME_BAD = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
+PERCENT = "0%"
 
 
-def _put_cell(sheet, row: int, column: int, cell: Cell | None, note: str) -> None:  # type: ignore[no-untyped-def]
-    target = sheet.cell(row=row, column=column)
-    if cell is None:
-        return
-    if cell.suppressed or cell.positive is None or not cell.valid:
-        target.value = "–"
-        target.comment = Comment(note, "Brukarenkät")
+def level_name(level: str, lang: Language) -> str:
+    """The sheet name of a level: "Förvaltning", "Enhet", "Verksamhet", "Hela organisationen"."""
+    if level == "forvaltning":
+        return lang.gettext("Administration")
+    if level == "enhet":
+        return lang.gettext("Unit")
+    if level == "verksamhet":
+        return lang.gettext("Service")
+    if level == INSTALLATION_LEVEL:
+        return lang.gettext("The whole organisation")
+    return level[:1].upper() + level[1:]
+
+
+def _headers(lang: Language) -> list[tuple[str, int]]:
+    """The level sheets' columns and their widths."""
+    return [
+        (lang.gettext("Unit"), 44),
+        (lang.gettext("Indicator"), 60),
+        (lang.gettext("Result for the period"), 16),
+        (lang.gettext("Result men"), 12),
+        (lang.gettext("Result women"), 14),
+        (lang.gettext("Result previous period"), 22),
+        (lang.gettext("Annual target"), 12),
+        (lang.gettext("City council's annual target"), 14),
+        (lang.gettext("Period"), 8),
+        (lang.gettext("Positive"), 10),
+        (lang.gettext("Valid answers"), 12),
+        (lang.gettext("Men positive"), 12),
+        (lang.gettext("Men valid answers"), 14),
+        (lang.gettext("Women positive"), 14),
+        (lang.gettext("Women valid answers"), 16),
+        (lang.gettext("Invited"), 10),
+        (lang.gettext("Responded"), 11),
+        (lang.gettext("Response rate"), 14),
+        (lang.gettext("Analysis"), 100),
+    ]
+
+
+def _rate_headers(lang: Language) -> list[tuple[str, int]]:
+    return [
+        (lang.gettext("Unit"), 44),
+        (lang.gettext("Level"), 20),
+        (lang.gettext("Invited"), 10),
+        (lang.gettext("Responded"), 11),
+        (lang.gettext("Response rate"), 14),
+        (lang.gettext("Men invited"), 12),
+        (lang.gettext("Men responded"), 14),
+        (lang.gettext("Men response rate"), 18),
+        (lang.gettext("Women invited"), 14),
+        (lang.gettext("Women responded"), 16),
+        (lang.gettext("Women response rate"), 20),
+    ]
+
+
+def sheet_title(name: str, taken: set[str]) -> str:
+    """`name` as Excel allows it, unique in the workbook (case-insensitively)."""
+    base = name.translate(_SHEET_NAME_BAD).strip()[:31] or "-"
+    title, number = base, 2
+    while title.casefold() in taken:
+        suffix = f" ({number})"
+        title, number = base[: 31 - len(suffix)] + suffix, number + 1
+    taken.add(title.casefold())
+    return title
+
+
+class _Writer:
+    """Puts values into one sheet, a row at a time."""
+
+    def __init__(self, sheet: Worksheet, note: str) -> None:
+        self.sheet = sheet
+        self.note = note
+        self.line = 1
+
+    def at(self, column: int) -> SheetCell:
+        return self.sheet.cell(row=self.line, column=column)
+
+    def text(self, column: int, value: str | None) -> None:
+        if not value:
+            return
+        target = self.at(column)
+        target.value = value
+        target.data_type = "s"  # never a formula, whatever the text starts with
+
+    def number(self, column: int, value: int | None) -> None:
+        if value is not None:
+            self.at(column).value = value
+
+    def withheld(self, column: int) -> None:
+        target = self.at(column)
+        target.value = WITHHELD
+        target.comment = Comment(self.note, AUTHOR, width=180, height=40)
         target.alignment = Alignment(horizontal="right")
-        return
-    target.value = cell.positive / cell.valid
-    target.number_format = "0%"
+
+    def share(self, column: int, cell: Cell | None) -> None:
+        """A result as a number in percent format; "–" with the reason when withheld."""
+        if cell is None:
+            return
+        if not is_published(cell):
+            self.withheld(column)
+            return
+        target = self.at(column)
+        target.value = (cell.positive or 0) / (cell.valid or 1)
+        target.number_format = PERCENT
+
+    def counts(self, column: int, cell: Cell) -> None:
+        """Positive and valid answers behind a result, in `column` and the next."""
+        if not is_published(cell):
+            self.withheld(column)
+            self.withheld(column + 1)
+            return
+        self.number(column, cell.positive)
+        self.number(column + 1, cell.valid)
+
+    def rate(self, column: int, rate: Rate) -> None:
+        """Invited, responded and the response rate (empty when nobody was invited)."""
+        self.number(column, rate.invited)
+        self.number(column + 1, rate.responded)
+        if rate.invited:
+            target = self.at(column + 2)
+            target.value = rate.responded / rate.invited
+            target.number_format = PERCENT
+
+    def target(self, column: int, text: str | None) -> None:
+        value = target_value(text)
+        if isinstance(value, int | float):
+            target = self.at(column)
+            target.value = value / 100
+            target.number_format = PERCENT if float(value).is_integer() else "0.0%"
+        else:
+            self.text(column, value)
 
 
-def _put_rate(sheet, row: int, column: int, rate: Rate) -> None:  # type: ignore[no-untyped-def]
-    target = sheet.cell(row=row, column=column)
-    if rate.invited:
-        target.value = rate.responded / rate.invited
-        target.number_format = "0%"
+def _finish(sheet: Worksheet, columns: Sequence[tuple[str, int]]) -> None:
+    for index, (header, width) in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=index, value=header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+
+
+def _levels(units: Sequence[UnitReport]) -> list[str]:
+    present = list(dict.fromkeys(unit.level for unit in units))
+    known = [level for level in LEVEL_ORDER if level in present]
+    return known + [level for level in present if level not in LEVEL_ORDER]
 
 
 def figures_xlsx(
-    units: Sequence[UnitReport], *, period: int, threshold: int, language: str = "sv"
+    units: Sequence[UnitReport],
+    *,
+    lang: Language,
+    period: int,
+    threshold: int,
+    installation: UnitReport | None = None,
+    previous_period: int | None = None,
+    preliminary: bool = False,
 ) -> bytes:
+    """The workbook of `units` (and the whole installation, when given): a sheet per level,
+    then the response rates."""
     book = Workbook()
-    sheet = book.active
-    sheet.title = SHEETS[language][0]
-    sheet.append(list(HEADERS[language]))
-    note = NOTE[language].format(n=threshold)
-    line = 1
-    for unit in units:
-        for row in unit.rows:
-            line += 1
-            sheet.cell(row=line, column=1, value=unit.path)
-            sheet.cell(row=line, column=2, value=row.item.name.get(language) or row.item.name["sv"])
-            _put_cell(sheet, line, 3, row.total, note)
-            _put_cell(sheet, line, 4, row.men, note)
-            _put_cell(sheet, line, 5, row.women, note)
-            _put_cell(sheet, line, 6, row.previous, note)
-            for column, text in ((7, row.arsmal), (8, row.kf_arsmal)):
-                value = target_value(text)
-                target = sheet.cell(row=line, column=column)
-                if isinstance(value, int | float):
-                    target.value = value / 100
-                    target.number_format = "0%"
-                else:
-                    target.value = value
-            sheet.cell(row=line, column=9, value=period)
-            if not row.total.suppressed:
-                sheet.cell(row=line, column=10, value=row.total.positive)
-                sheet.cell(row=line, column=11, value=row.total.valid)
-    _finish(sheet, WIDTHS)
-    rates = book.create_sheet(SHEETS[language][1])
-    rates.append(list(RATE_HEADERS[language]))
-    for index, unit in enumerate(units, start=2):
-        rate = unit.rate
-        rates.cell(row=index, column=1, value=unit.path)
-        rates.cell(row=index, column=2, value=rate.total.invited)
-        rates.cell(row=index, column=3, value=rate.total.responded)
-        _put_rate(rates, index, 4, rate.total)
-        rates.cell(row=index, column=5, value=rate.men.invited)
-        rates.cell(row=index, column=6, value=rate.men.responded)
-        rates.cell(row=index, column=7, value=rate.women.invited)
-        rates.cell(row=index, column=8, value=rate.women.responded)
-    _finish(rates, (48, 10, 10, 14, 14, 14, 16, 16))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    book.remove(book.active)
+    taken: set[str] = set()
+    note = lang.gettext("fewer than %(n)s answers", n=threshold)
+    whole_name = lang.gettext("The whole organisation")
+    columns = _headers(lang)
 
+    def analysis(unit: UnitReport, row: Row) -> str:
+        return analysis_text(
+            unit, row, lang, previous_period=previous_period, preliminary=preliminary
+        )
 
-def _finish(sheet, widths: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
-    sheet.freeze_panes = "A2"
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    groups: list[tuple[str, list[UnitReport]]] = [
+        (level, [unit for unit in units if unit.level == level]) for level in _levels(units)
+    ]
+    if installation is not None:
+        groups.append((INSTALLATION_LEVEL, [installation]))
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for level, members in groups:
+        sheet = book.create_sheet(sheet_title(level_name(level, lang), taken))
+        out = _Writer(sheet, note)
+        for unit in members:
+            label = whole_name if unit is installation else unit.path
+            for row in unit.rows:
+                out.line += 1
+                out.text(1, label)
+                out.text(2, row.item.name.get(lang.code) or row.item.name.get("sv"))
+                out.share(3, row.total)
+                out.share(4, row.men)
+                out.share(5, row.women)
+                out.share(6, row.previous)
+                out.target(7, row.arsmal)
+                out.target(8, row.kf_arsmal)
+                out.number(9, period)
+                out.counts(10, row.total)
+                out.counts(12, row.men)
+                out.counts(14, row.women)
+                out.rate(16, unit.rate.total)
+                out.text(19, analysis(unit, row))
+                out.at(19).alignment = wrap
+        _finish(sheet, columns)
+    rates = book.create_sheet(sheet_title(lang.gettext("Response rates"), taken))
+    out = _Writer(rates, note)
+    everyone = [*units, installation] if installation is not None else list(units)
+    for unit in everyone:
+        out.line += 1
+        out.text(1, whole_name if unit is installation else unit.path)
+        out.text(2, level_name(unit.level, lang))
+        out.rate(3, unit.rate.total)
+        out.rate(6, unit.rate.men)
+        out.rate(9, unit.rate.women)
+    _finish(rates, _rate_headers(lang))
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()

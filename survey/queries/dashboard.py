@@ -18,6 +18,7 @@ from survey.domain.indicators import Item
 from survey.models import SurveyResponse
 from survey.queries.indicators import PROXY, RoundReport
 from survey.queries.targets_lookup import target_lookup
+from survey.reports.text import Language
 
 
 def round_facts(report: RoundReport) -> RoundFacts:
@@ -28,6 +29,7 @@ def round_facts(report: RoundReport) -> RoundFacts:
         survey_type=round_.survey_type,
         include_proxy_answers=round_.include_proxy_answers,
         previous_period=report.previous_period,
+        preliminary=not round_.is_closed,
     )
 
 
@@ -41,10 +43,12 @@ def indicator_download(
     threshold: int,
     language: str = "sv",
     items: Sequence[Item] | None = None,
+    lang: Language | None = None,
 ) -> bytes:
     """The indicator table of the units of `by` in `within` (None: all) as one file; the
     command line and the dashboard's downloads both build it here. `items` limits the rows
-    to some indicators or questions."""
+    to some indicators or questions; `lang` gives an Excel file its words (the edge passes
+    it: survey.i18n.document_language)."""
     targets = target_lookup(session, report)
     units = unit_reports(
         report.figures, report.trees, by=by, within=within, targets=targets, items=items
@@ -58,6 +62,7 @@ def indicator_download(
         units=units,
         installation=whole,
         language=language,
+        lang=lang,
     )
 
 

@@ -97,6 +97,7 @@ def _run(app: Flask, order: BuildOrder) -> None:
                     within=within,
                     threshold=threshold,
                     language=order.language,
+                    lang=lang,
                 )
                 session.commit()
                 last = [time.monotonic()]

@@ -32,6 +32,7 @@ from survey.domain.indicator_export import (
 )
 from survey.domain.indicators import TREES, Item
 from survey.extensions import db
+from survey.i18n import document_language
 from survey.models import Round
 from survey.operations import audit
 from survey.operations import rounds as round_ops
@@ -208,6 +209,7 @@ def round_results_download(code: str, fmt: str) -> ResponseReturnValue:
         within=within,
         threshold=report.figures.threshold,
         language=_language(),
+        lang=document_language(),
     )
     audit.record(
         db.session,

@@ -244,7 +244,9 @@ def test_downloads_of_a_subtree_are_audited(client, runner, db_session, tmp_path
     jsonschema.validate(document, SCHEMA)
     assert {r["unit"] for r in document["rows"]} == {ENHET, VAXT, ATELJE}
     book = load_workbook(io.BytesIO(client.get(f"{URL}.xlsx?enhet={enhet}").data))
-    assert book["Indikatorer"]["A2"].value == ENHET
+    assert book.sheetnames == ["Enhet", "Verksamhet", "Hela organisationen", "Svarsfrekvens"]
+    assert book["Enhet"]["A2"].value == ENHET
+    assert {c.value for c in book["Verksamhet"]["A"][1:]} == {VAXT, ATELJE}
     assert client.get(f"{URL}.txt").status_code == 404  # (.pdf is the unit report)
     db_session.rollback()
     events = db_session.scalars(

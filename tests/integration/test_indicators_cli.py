@@ -186,7 +186,16 @@ def test_xlsx_in_the_annual_report_columns(runner, db_session, tmp_path) -> None
     golden_round(runner, tmp_path)
     out = tmp_path / "ind.xlsx"
     run(runner, "indicators", "--round", "DV-2026", "--format", "xlsx", "-o", str(out))
-    sheet = load_workbook(io.BytesIO(out.read_bytes()))["Indikatorer"]
+    book = load_workbook(io.BytesIO(out.read_bytes()))
+    # One sheet per level, the whole organisation, then the response rates.
+    assert book.sheetnames == [
+        "Förvaltning",
+        "Enhet",
+        "Verksamhet",
+        "Hela organisationen",
+        "Svarsfrekvens",
+    ]
+    sheet = book["Verksamhet"]
     header = [c.value for c in sheet[1]][:9]
     assert header == [
         "Enhet",
@@ -210,6 +219,9 @@ def test_xlsx_in_the_annual_report_columns(runner, db_session, tmp_path) -> None
     assert atelje[2].value == "–"
     assert "färre än 5 svar" in atelje[2].comment.text
     assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["B"].width == 60
+    assert [c.value for c in sheet[1]][-1] == "Analys"
+    assert found[-1].value.startswith("I Växtverket har totalt 95 brukare av 177 svarat")
 
 
 def test_proxy_answers_are_left_out_unless_the_round_counts_them(
