@@ -20,6 +20,7 @@ from flask_login import current_user
 
 from survey.domain import dashboard as layout
 from survey.domain.access import Permission
+from survey.domain.analysis_text import analysis_text
 from survey.domain.indicator_documents import MEDIA_TYPES
 from survey.domain.indicator_export import (
     UnitReport,
@@ -122,6 +123,24 @@ def _shown_target(text: str | None) -> str:
     return f"{number} %"
 
 
+def _analyses(unit: UnitReport | None, report: RoundReport) -> dict[str, str]:
+    """The "Analys" starter text of each indicator row of `unit`, by indicator key."""
+    if unit is None:
+        return {}
+    lang = document_language()
+    return {
+        row.item.key: analysis_text(
+            unit,
+            row,
+            lang,
+            previous_period=report.previous_period,
+            preliminary=not report.round.is_closed,
+        )
+        for row in unit.rows
+        if row.item.kind == "indicator"
+    }
+
+
 @route("/omgangar/<code>/resultat", permission=Permission.VIEW_ROUNDS)
 def round_results(code: str) -> ResponseReturnValue:
     round_ = _round_or_404(code)
@@ -176,6 +195,7 @@ def round_results(code: str) -> ResponseReturnValue:
         headline=headline,
         whole=whole,
         whole_rows=whole_rows,
+        analyses=_analyses(unit, report),
         threshold=report.figures.threshold,
         proxy_form=proxy_form,
         proxies=proxies,

@@ -370,6 +370,39 @@ def test_a_newcomer_downloads_a_units_pdf_and_the_rounds_zip(
     context.close()
 
 
+def test_an_analysis_text_is_copied_with_one_click(
+    browser, live_server, runner, db_session, tmp_path
+):
+    from tests.integration.test_indicators_cli import VAXT, golden_round
+
+    golden_round(runner, tmp_path)
+    make_staff(db_session, "admin@example.se", grants=[("admin", None)], totp_secret=SECRET)
+    vaxt = next(n.id for n in db_session.scalars(select(OrgNode)) if n.path() == VAXT)
+    context = new_context(browser, viewport={"width": 1280, "height": 900}, has_touch=False)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    page = context.new_page()
+    sign_in(page, live_server, "admin@example.se")
+    page.goto(f"{live_server}/personal/omgangar/DV-2026/resultat?enhet={vaxt}")
+    text = page.get_by_role("textbox", name="Andel brukare som är nöjd med sin insats")
+    expect(text).to_have_value(re.compile(r"^I Växtverket har totalt 95 brukare av 177 svarat"))
+    # Each button is named by its indicator, so a list of buttons tells them apart.
+    button = page.get_by_role(
+        "button", name=re.compile(r"^Kopiera texten\W+Andel brukare som är nöjd med sin insats$")
+    )
+    expect(button).to_be_visible()  # shown by the script; hidden without it
+    button.click()
+    expect(page.locator("#analysis-status")).to_have_text("Texten är kopierad.")
+    assert page.evaluate("navigator.clipboard.readText()") == text.input_value()
+    assert_accessible(page, "after copying")
+    # Without the script (blocked here) the button stays hidden; the text can still be
+    # selected and copied by hand.
+    page.route(re.compile(r"copy_text"), lambda route: route.abort())
+    page.reload()
+    expect(page.locator("#analysis-nojd")).to_be_visible()
+    expect(page.locator("button[data-copy='analysis-nojd']")).to_be_hidden()
+    context.close()
+
+
 def test_staff_forms_work_without_javascript(browser, live_server, db_session):
     make_unit(db_session, "Förvaltningen/Enhet 1/Växtverket")
     db_session.commit()

@@ -334,3 +334,44 @@ def test_json_of_the_whole_installation_matches_the_cli(client, runner, db_sessi
     web = client.get(f"{URL}.json").get_json()
     cli = json.loads(runner.invoke(args=["indicators", "--round", "DV-2026"]).stdout)
     assert web == cli
+
+
+def test_the_analysis_texts_under_the_table(client, runner, db_session, tmp_path):
+    golden_round(runner, tmp_path)
+    everywhere(client, db_session)
+    html = page(client, enhet=node_id(db_session, VAXT))
+    section = html.split('id="analysis-heading"')[1].split("</section>")[0]
+    # One read-only text per indicator the survey feeds, labelled with the indicator's name.
+    areas = re.findall(r'<label for="(analysis-[a-z_]+)">([^<]+)</label>', section)
+    assert areas[0][1] == NOJD
+    assert len(areas) == 5
+    for area_id, _ in areas:
+        assert f'<textarea id="{area_id}" rows="4" readonly' in section
+        assert f'data-copy="{area_id}"' in section  # the copy button, hidden without script
+    nojd = re.search(r'<textarea id="analysis-nojd"[^>]*>(.*?)</textarea>', section, re.S)
+    assert nojd.group(1) == (
+        "I Växtverket har totalt 95 brukare av 177 svarat på brukarundersökningen, vilket "
+        "motsvarar cirka 54\u00a0% svarsfrekvens. Andelen brukare som är nöjda med sin insats "
+        "är 89\u00a0%, män 85\u00a0% och kvinnor 93\u00a0%. Omgången är inte avslutad, så "
+        "siffrorna är preliminära och kan ändras."
+    )
+    bemotande = re.search(r'<textarea id="analysis-bemotande"[^>]*>(.*?)</textarea>', section, re.S)
+    assert "väl bemötta av stadens personal visas inte eftersom för få har svarat" in (
+        bemotande.group(1)
+    )
+    assert re.search(r'<button type="button"[^>]*data-copy="analysis-nojd"[^>]*hidden>', section)
+    assert re.search(r'<script src="/static/js/copy_text\.[0-9a-f]+\.js" defer>', html) or (
+        '<script src="/static/js/copy_text.js" defer>' in html
+    )
+    # The whole organisation speaks of itself.
+    assert "I hela organisationen har totalt 95 brukare" in page(client)
+
+
+def test_the_analysis_texts_in_english(client, runner, db_session, tmp_path):
+    golden_round(runner, tmp_path)
+    everywhere(client, db_session)
+    client.get("/personal/?lang=en")
+    html = page(client, enhet=node_id(db_session, VAXT))
+    assert ">Analysis</h2>" in html
+    assert "The share of users who are satisfied with their support is 89%, men 85%" in html
+    assert '>Copy the text<span class="visually-hidden">: Share of users who are satisfied' in html
