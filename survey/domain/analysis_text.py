@@ -228,3 +228,21 @@ def analysis_text(
             )
         )
     return " ".join(sentences)
+
+
+def indicator_analyses(
+    unit: UnitReport,
+    lang: Language,
+    *,
+    previous_period: int | None,
+    preliminary: bool = False,
+) -> dict[str, str]:
+    """The starter text of each indicator row of `unit` (questions left out), by key: what
+    the dashboard shows under its table and a unit report can print."""
+    return {
+        row.item.key: analysis_text(
+            unit, row, lang, previous_period=previous_period, preliminary=preliminary
+        )
+        for row in unit.rows
+        if row.item.kind == "indicator"
+    }

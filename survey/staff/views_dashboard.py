@@ -20,7 +20,7 @@ from flask_login import current_user
 
 from survey.domain import dashboard as layout
 from survey.domain.access import Permission
-from survey.domain.analysis_text import analysis_text
+from survey.domain.analysis_text import indicator_analyses
 from survey.domain.indicator_documents import MEDIA_TYPES
 from survey.domain.indicator_export import (
     UnitReport,
@@ -127,18 +127,12 @@ def _analyses(unit: UnitReport | None, report: RoundReport) -> dict[str, str]:
     """The "Analys" starter text of each indicator row of `unit`, by indicator key."""
     if unit is None:
         return {}
-    lang = document_language()
-    return {
-        row.item.key: analysis_text(
-            unit,
-            row,
-            lang,
-            previous_period=report.previous_period,
-            preliminary=not report.round.is_closed,
-        )
-        for row in unit.rows
-        if row.item.kind == "indicator"
-    }
+    return indicator_analyses(
+        unit,
+        document_language(),
+        previous_period=report.previous_period,
+        preliminary=not report.round.is_closed,
+    )
 
 
 @route("/omgangar/<code>/resultat", permission=Permission.VIEW_ROUNDS)

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from survey.domain.analysis_text import analysis_text, is_published
+from survey.domain.analysis_text import analysis_text, indicator_analyses, is_published
 from survey.domain.indicator_catalogue import CatalogueError, catalogue_for, load_catalogue_file
 from survey.domain.indicator_export import UnitReport, installation_report, unit_reports
 from survey.domain.indicators import (
@@ -241,6 +241,14 @@ def test_the_whole_organisation_and_large_numbers() -> None:
     )
     text = analysis_text(report, row, EN, previous_period=None)
     assert text.startswith("In the whole organisation, 6,789 of 12,345 brukare in total")
+
+
+def test_the_texts_of_a_units_indicators_by_key() -> None:
+    report, row = unit(GOLDEN)
+    question = replace(row, item=TRIVS)
+    report = replace(report, rows=(row, question))
+    texts = indicator_analyses(report, SV, previous_period=2025, preliminary=True)
+    assert texts == {"nojd": analysis_text(report, row, SV, previous_period=2025, preliminary=True)}
 
 
 def test_untranslated_msgids_read_as_english() -> None:
