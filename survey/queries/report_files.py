@@ -17,6 +17,7 @@ from typing import IO
 
 from sqlalchemy.orm import Session
 
+from survey.domain.analysis_text import indicator_analyses
 from survey.domain.indicator_export import (
     UnitReport,
     installation_report,
@@ -130,7 +131,15 @@ class ReportBuilder:
         children = tuple(
             sorted((self.units[n] for n in below), key=lambda u: (u.name.casefold(), u.path))
         )
-        analysis = self.analysis(unit, self.report, self.lang) if self.analysis else {}
+        if self.analysis is not None:
+            analysis = self.analysis(unit, self.report, self.lang)
+        else:
+            analysis = indicator_analyses(
+                unit,
+                self.lang,
+                previous_period=self.report.previous_period,
+                preliminary=not self.report.round.is_closed,
+            )
         return UnitDocument(
             facts=self.facts,
             unit=unit,

@@ -73,6 +73,9 @@ def test_every_number_of_a_unit_is_in_its_pdf(runner, db_session, tmp_path) -> N
     assert "85 % (34 av 40)" in text
     assert "93 % (51 av 55)" in text
     assert "95 brukare av 177 har svarat, 54 % svarsfrekvens" in text
+    # The Analys starter text, as on the dashboard.
+    assert "Analys: förslag till text" in text
+    assert "I Växtverket har totalt 95 brukare av 177 svarat på brukarundersökningen" in text
     published = 0
     for entry in document["rows"]:
         if entry["unit"] != VAXT:
