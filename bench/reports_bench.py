@@ -52,7 +52,6 @@ from respond_bench import (
 from survey.clock import local_today
 from survey.i18n import document_language
 from survey.models import Round, db
-from survey.queries.dashboard import indicator_download
 from survey.queries.indicators import round_figures
 from survey.queries.report_files import ReportBuilder, write_round_zip
 
@@ -72,23 +71,13 @@ def whole_round(session: Any, round_: Round) -> tuple[int, int]:
     builder = ReportBuilder(
         session, report, by="utforare", lang=document_language("sv"), today=local_today()
     )
-    workbook = indicator_download(
-        session,
-        report,
-        output_format="xlsx",
-        by="utforare",
-        within=None,
-        threshold=THRESHOLD,
-        language="sv",
-        lang=builder.lang,
-    )
     out = io.BytesIO()
     count = write_round_zip(
         out,
         builder,
         builder.plan(),
-        folder=round_.code,
-        extra={"indikatorer.xlsx": workbook},
+        folder=builder.folder,
+        extra=builder.workbook(),
     )
     return count, len(out.getvalue())
 

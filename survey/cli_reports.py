@@ -25,7 +25,6 @@ from survey.clock import local_today
 from survey.extensions import db
 from survey.i18n import document_language
 from survey.models import Round
-from survey.queries.dashboard import indicator_download
 from survey.queries.indicators import round_figures
 from survey.queries.report_files import ReportBuilder, write_round_zip
 from survey.settings import Settings
@@ -97,19 +96,9 @@ def report_pdf_command(
             db.session.rollback()
             write_atomically(output, lambda stream: stream.write(data))
             return
-        workbook = indicator_download(
-            db.session,
-            report,
-            output_format="xlsx",
-            by=by,
-            within=None,
-            threshold=settings.suppression_threshold,
-            language=language,
-            lang=lang,
-        )
+        extra = builder.workbook()
         db.session.rollback()
         planned = builder.plan()
-        extra = {f"indikatorer-{round_.code}-{by}.xlsx": workbook}
         with click.progressbar(
             length=len(planned), label="PDF", file=sys.stderr, show_pos=True
         ) as bar:
@@ -124,7 +113,7 @@ def report_pdf_command(
                         stream,
                         builder,
                         planned,
-                        folder=f"{round_.code}-{by}",
+                        folder=builder.folder,
                         extra=extra,
                         progress=advance,
                     ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import IO
@@ -21,11 +21,10 @@ from survey.domain.analysis_text import indicator_analyses
 from survey.domain.indicator_export import (
     UnitReport,
     installation_report,
-    subtree,
     unit_reports,
 )
-from survey.domain.indicators import INSTALLATION, Item, Node, chain
-from survey.queries.dashboard import round_facts
+from survey.domain.indicators import INSTALLATION, Node, chain
+from survey.queries.dashboard import indicator_download, round_facts
 from survey.queries.indicators import RoundReport
 from survey.queries.targets_lookup import target_lookup
 from survey.reports.text import Language
@@ -53,14 +52,6 @@ def survey_name(survey_type: str, lang: Language) -> str:
     return names.get(survey_type, survey_type)
 
 
-def _headline(items: tuple[Item, ...]) -> Item | None:
-    indicators = [item for item in items if item.kind == "indicator"]
-    for item in indicators:
-        if item.key == "nojd":
-            return item
-    return indicators[0] if indicators else None
-
-
 class ReportBuilder:
     """Builds the documents of one round and hierarchy, reading targets once."""
 
@@ -76,6 +67,7 @@ class ReportBuilder:
         decimals: int = 0,
     ) -> None:
         self.decimals = decimals
+        self.session = session
         self.report = report
         self.by = by
         self.lang = lang
@@ -176,6 +168,25 @@ class ReportBuilder:
             planned.append(PlannedReport(node_id, self._filename(index, name)))
         return planned
 
+    @property
+    def folder(self) -> str:
+        """ "DV-2026-utforare": the ZIP's folder, and the workbook's name beside the PDFs."""
+        return f"{self.report.round.code}-{self.by}"
+
+    def workbook(self, within: set[int] | None = None) -> dict[str, bytes]:
+        """The round's Excel workbook of the same units, by its name in the ZIP or folder."""
+        data = indicator_download(
+            self.session,
+            self.report,
+            output_format="xlsx",
+            by=self.by,
+            within=within,
+            threshold=self.report.figures.threshold,
+            language=self.lang.code,
+            lang=self.lang,
+        )
+        return {f"indikatorer-{self.folder}.xlsx": data}
+
     def download_name(self, node_id: int | None) -> str:
         """ "DV-2026 Förvaltning – Enhet.pdf": one report downloaded on its own."""
         name = self.whole.name if node_id is INSTALLATION else self.units[node_id].path
@@ -189,21 +200,6 @@ def _safe(name: str) -> str:
     """A file name's part without characters that some systems refuse, cut to a length."""
     safe = _UNSAFE.sub("-", name).strip(" .") or "enhet"
     return safe[:_NAME_LIMIT].rstrip(" .")
-
-
-def unit_pdf(
-    session: Session,
-    report: RoundReport,
-    *,
-    by: str,
-    node_id: int | None,
-    lang: Language,
-    today: date,
-    decimals: int = 0,
-) -> bytes:
-    """One unit's report (INSTALLATION: the whole organisation's) as PDF bytes."""
-    builder = ReportBuilder(session, report, by=by, lang=lang, today=today, decimals=decimals)
-    return builder.pdf(node_id)
 
 
 def write_round_zip(
@@ -226,14 +222,3 @@ def write_round_zip(
             if progress is not None:
                 progress(done, total)
     return total
-
-
-def iter_round_pdfs(
-    builder: ReportBuilder, planned: list[PlannedReport]
-) -> Iterator[tuple[str, bytes]]:
-    for item in planned:
-        yield item.filename, builder.pdf(item.node_id)
-
-
-def within_subtree(report: RoundReport, by: str, node_id: int) -> set[int]:
-    return subtree(report.trees[by], node_id)

@@ -23,7 +23,6 @@ from survey.extensions import db
 from survey.i18n import document_language
 from survey.models import Round
 from survey.operations import report_builds
-from survey.queries.dashboard import indicator_download
 from survey.queries.indicators import cached_round_figures
 from survey.queries.report_files import ReportBuilder, write_round_zip
 
@@ -41,7 +40,6 @@ class BuildOrder:
     language: str
     #: The units the person may see (None: all, with the whole organisation's report).
     within: frozenset[int] | None
-    folder: str
 
 
 def start(app: Flask, order: BuildOrder) -> None:
@@ -89,16 +87,7 @@ def _run(app: Flask, order: BuildOrder) -> None:
                 )
                 within = None if order.within is None else set(order.within)
                 planned = builder.plan(within, everywhere=order.within is None)
-                workbook = indicator_download(
-                    session,
-                    report,
-                    output_format="xlsx",
-                    by=order.tree,
-                    within=within,
-                    threshold=threshold,
-                    language=order.language,
-                    lang=lang,
-                )
+                extra = builder.workbook(within)
                 session.commit()
                 last = [time.monotonic()]
 
@@ -116,8 +105,8 @@ def _run(app: Flask, order: BuildOrder) -> None:
                     out,
                     builder,
                     planned,
-                    folder=order.folder,
-                    extra={f"indikatorer-{order.folder}.xlsx": workbook},
+                    folder=builder.folder,
+                    extra=extra,
                     progress=progress,
                 )
             session.commit()

@@ -158,14 +158,13 @@ def round_reports_build(code: str) -> ResponseReturnValue:
     lang = document_language(_language())
     builder = _builder(report, choice.by, lang)
     planned = builder.plan(None if ids is None else set(ids), everywhere=ids is None)
-    folder = f"{round_.code}-{choice.by}"
     round_id, round_code = round_.id, round_.code
     key = report_builds.BuildKey(round_.id, choice.by, _language(), scope, _version(report))
     build, started = report_builds.start_build(
         db.session,
         key,
         total=len(planned),
-        filename=f"rapporter-{folder}.zip",
+        filename=f"rapporter-{builder.folder}.zip",
         user_id=current_user.id,
         now=datetime.now(UTC),
     )
@@ -187,7 +186,6 @@ def round_reports_build(code: str) -> ResponseReturnValue:
                 tree=choice.by,
                 language=_language(),
                 within=ids,
-                folder=folder,
             ),
         )
     return redirect(url_for("staff.round_reports", code=round_code, by=choice.by), code=303)
