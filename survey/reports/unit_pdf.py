@@ -225,7 +225,9 @@ def _level_name(level: str, lang: Language) -> str:
 # --- sections ------------------------------------------------------------------------------
 
 
-def _cover(doc: UnitDocument, lang: Language, styles: Mapping[str, ParagraphStyle]) -> list[Any]:
+def _cover(
+    doc: UnitDocument, lang: Language, texts: _Texts, styles: Mapping[str, ParagraphStyle]
+) -> list[Any]:
     unit = doc.unit
     story: list[Any] = [
         Spacer(1, 30 * mm),
@@ -253,7 +255,7 @@ def _cover(doc: UnitDocument, lang: Language, styles: Mapping[str, ParagraphStyl
             doc.facts.code + (f" – {doc.round_title}" if doc.round_title else ""),
         ),
         (lang.gettext("Period"), str(doc.facts.period)),
-        (lang.gettext("Response rate"), _Texts(lang, doc.threshold, False).rate(unit.rate.total)),
+        (lang.gettext("Response rate"), texts.rate(unit.rate.total)),
         (lang.gettext("Produced"), doc.generated_on.isoformat()),
     ]
     table = Table(
@@ -749,7 +751,7 @@ def render_unit_report(document: UnitDocument, lang: Language) -> bytes:
     )
     pdf.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
     story: list[Any] = []
-    story += _cover(document, lang, styles)
+    story += _cover(document, lang, texts, styles)
     story += _indicator_table(document, lang, texts, styles)
     story += _analysis(document, lang, styles)
     story += _charts(document, lang, texts, styles)
