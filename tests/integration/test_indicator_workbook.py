@@ -28,6 +28,7 @@ from tests.integration.test_indicators_cli import (
     golden_round,
     indicators,
     invitations,
+    last_periods_round,
     paper,
     run,
 )
@@ -260,26 +261,10 @@ def test_no_withheld_number_appears_anywhere(runner, db_session, tmp_path) -> No
 def test_the_analysis_column_has_the_golden_sentence(runner, db_session, tmp_path) -> None:
     golden_round(runner, tmp_path)
     # Last year: 43 of 50 nöjda (86 %) at Växtverket, in a closed round.
-    run(
-        runner,
-        "rounds",
-        "create",
-        "--code",
-        "DV-2025",
-        "--survey",
-        "dv",
-        "--period",
-        "2025",
-        "--opens",
-        "2025-10-01",
-        "--closes",
-        "2099-12-31",
-    )
     rows = [f"{VAXT},kvinna,sjalv,Beställarna/Söder,ja,ja,aldrig"] * 43 + [
         f"{VAXT},man,sjalv,Beställarna/Norr,nej,ja,aldrig"
     ] * 7
-    paper(runner, tmp_path, "DV-2025", rows, HEADER)
-    run(runner, "rounds", "close", "DV-2025")
+    last_periods_round(runner, tmp_path, rows, HEADER)
     open_book = workbook(runner, tmp_path, "--unit", VAXT)
     golden = (
         "I Växtverket har totalt 95 brukare av 177 svarat på brukarundersökningen, vilket "

@@ -86,6 +86,27 @@ def rate(document: dict, unit: str) -> dict:  # type: ignore[type-arg]
     return next(r for r in document["response_rates"] if r["unit"] == unit)
 
 
+def last_periods_round(runner, tmp_path: Path, rows: list[str], header: str) -> None:
+    """DV-2025, the previous period: these paper forms, then closed."""
+    run(
+        runner,
+        "rounds",
+        "create",
+        "--code",
+        "DV-2025",
+        "--survey",
+        "dv",
+        "--period",
+        "2025",
+        "--opens",
+        "2025-10-01",
+        "--closes",
+        "2099-12-31",
+    )
+    paper(runner, tmp_path, "DV-2025", rows, header)
+    run(runner, "rounds", "close", "DV-2025")
+
+
 def golden_round(runner, tmp_path: Path) -> None:
     org(runner, tmp_path)
     run(runner, "rounds", "create", "--code", "DV-2026", "--survey", "dv", "--period", "2026")
@@ -378,21 +399,6 @@ def test_previous_period_across_a_split_and_a_merge(runner, db_session, tmp_path
         ),
     )
     enhet = "Stadsdelen/Dagliga verksamheter 2"
-    run(
-        runner,
-        "rounds",
-        "create",
-        "--code",
-        "DV-2025",
-        "--survey",
-        "dv",
-        "--period",
-        "2025",
-        "--opens",
-        "2025-10-01",
-        "--closes",
-        "2099-12-31",
-    )
     header = "unit,gender,answered_by,DV_NOJD"
     rows = (
         [f"{enhet}/Växtverket,kvinna,sjalv,ja"] * 8
@@ -402,8 +408,7 @@ def test_previous_period_across_a_split_and_a_merge(runner, db_session, tmp_path
         + [f"{enhet}/Caféet,kvinna,sjalv,ja"] * 6
         + [f"{enhet}/Ateljén,man,sjalv,ja"] * 10
     )
-    paper(runner, tmp_path, "DV-2025", rows, header)
-    run(runner, "rounds", "close", "DV-2025")
+    last_periods_round(runner, tmp_path, rows, header)
     on = date(2026, 1, 1)
     vaxt = find_node_by_path(db_session, f"{enhet}/Växtverket")
     split_node(
