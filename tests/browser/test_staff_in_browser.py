@@ -36,6 +36,13 @@ def assert_accessible(page: Page, what: str) -> None:
     assert results.violations_count == 0, f"{what}:\n{results.generate_report()}"
 
 
+def submit(page: Page, button: str = "form.form button[type=submit]") -> None:
+    """Click a form's submit button and wait for the page it leads to: axe run while the old
+    page is being replaced finds no document."""
+    with page.expect_navigation():
+        page.locator(button).click()
+
+
 def xlsx(tmp_path: Path, name: str, rows: list[list[object]]) -> Path:
     workbook = Workbook()
     for row in rows:
@@ -166,10 +173,10 @@ def test_axe_finds_no_violations_on_any_staff_page(
     assert_accessible(page, "sign in")
     page.fill("#email", "admin@example.se")
     page.fill("#password", "wrong password here")
-    page.locator("form.form button[type=submit]").click()
+    submit(page)
     assert_accessible(page, "sign in, wrong password")
     page.fill("#password", STAFF_PASSWORD)
-    page.locator("form.form button[type=submit]").click()
+    submit(page)
     assert_accessible(page, "second factor")
     page.fill("#code", pyotp.TOTP(SECRET).now())
     page.locator("form.form button[type=submit]").click()
@@ -216,31 +223,36 @@ def test_axe_finds_no_violations_on_any_staff_page(
     # Pages that a POST renders: a form with errors, a preview, an invitation made.
     page.goto(base + "/omgangar/ny")
     page.fill("#code", "")
-    page.locator("form.form button[type=submit]").click()
+    submit(page)
     assert_accessible(page, "new round with errors")
     page.goto(base + "/omgangar/DV-AXE/mottagarlista")
     page.set_input_files("#file", str(xlsx(tmp_path, "l.xlsx", [["Enhet", "Kön"], ["Nope", "Q"]])))
-    page.locator("form.form button[type=submit]").click()
+    submit(page)
     assert_accessible(page, "recipient preview with errors")
     page.set_input_files(
         "#file", str(xlsx(tmp_path, "l.xlsx", [["Enhet", "Kön"], ["Växtverket", "K"]]))
     )
-    page.locator("form.form button[type=submit]").click()
+    submit(page)
     assert_accessible(page, "recipient preview")
     page.goto(base + "/omgangar/DV-AXE/inbjudningar/ny")
-    page.locator("form.form button[type=submit]").click()
+    submit(page)
     assert_accessible(page, "invitation made")
     # The report ZIP: its progress while it is made (the page updates itself), then the link.
     page.goto(base + "/omgangar/DV-AXE/rapporter")
-    page.locator("form.form button[type=submit]").click()
+    # Hold the status answers back while axe reads the progress page: a build that finishes
+    # would otherwise reload the page under axe's feet. The page retries after 5 s.
+    page.route("**/rapporter/*.json", lambda route: route.abort())
+    submit(page)
+    expect(page.locator(".report-progress progress")).to_be_visible()
     assert_accessible(page, "report build under way")
+    page.unroute("**/rapporter/*.json")
     download = page.locator("a.button[href$='.zip']")
     expect(download).to_be_visible(timeout=60_000)
     assert_accessible(page, "report build done")
     page.goto(base + "/mal/importera")
     bad = [["indicator", "unit", "period", "arsmal"], ["nojd", "Nope", "20x4", "120 %"]]
     page.set_input_files("#file", str(xlsx(tmp_path, "m.xlsx", bad)))
-    page.locator("form.form button[type=submit]").click()
+    submit(page)
     assert_accessible(page, "target preview with errors")
     good = [
         ["indicator", "unit", "period", "arsmal"],
@@ -248,19 +260,19 @@ def test_axe_finds_no_violations_on_any_staff_page(
         ["nojd", "Växtverket", 2026, "Tas fram av nämnd"],
     ]
     page.set_input_files("#file", str(xlsx(tmp_path, "m.xlsx", good)))
-    page.locator("form.form button[type=submit]").click()
+    submit(page)
     assert_accessible(page, "target preview")
     page.locator("form.form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/personal/mal\?period=2026"))
     assert_accessible(page, "targets listed")
     page.fill("#kf_arsmal", "120")
-    page.locator("form.form button[type=submit]").click()
+    submit(page)
     assert_accessible(page, "target form with errors")
     page.goto(base + "/konto/tvastegsverifiering")
     assert_accessible(page, "enrol second factor")
     # An enhetschef on a page of a role they lack.
     page.goto(base + "/")
-    page.locator("form.inline button[type=submit]").click()  # sign out
+    submit(page, "form.inline button[type=submit]")  # sign out
     assert_accessible(page, "signed out")
     context.close()
 
