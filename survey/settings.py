@@ -59,6 +59,22 @@ class Settings:
     #: in letters, QR codes and e-mails; "" uses the address of the request (the web) or
     #: http://127.0.0.1:5000 (the command line).
     public_url: str = ""
+    #: E-mail (survey/mail/): "smtp" sends through SMTP_HOST, "console" prints each message
+    #: to standard output instead (a laptop, the demo). Default: smtp when SMTP_HOST is set.
+    mail_backend: str = "console"
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    #: "starttls" (port 587), "ssl" (implicit TLS, port 465) or "none" (port 25, a relay on
+    #: the same machine or network).
+    smtp_security: str = "starttls"
+    #: Seconds to wait for the SMTP server on connect and on every reply.
+    smtp_timeout: float = 20.0
+    #: The sender, "noreply@kommun.se" or "Exempelkommunen <noreply@kommun.se>".
+    mail_from: str = "noreply@localhost"
+    #: A message claimed by a worker that stopped is given back after this many seconds.
+    mail_lease_seconds: int = 300
 
     @classmethod
     def from_env(
@@ -88,6 +104,7 @@ class Settings:
             login_address_limit=env.get("LOGIN_ADDRESS_LIMIT", "20 per minute;200 per hour"),
             login_account_limit=env.get("LOGIN_ACCOUNT_LIMIT", "5 per minute;30 per hour"),
             public_url=_public_url(env.get("PUBLIC_URL", "")),
+            **_mail_settings(env),
         )
 
     def flask_config(self) -> dict[str, object]:
@@ -151,6 +168,60 @@ def _report_decimals(text: str) -> int:
     if text.strip() not in ("0", "1"):
         raise ValueError("REPORT_DECIMALS must be 0 or 1")
     return int(text)
+
+
+MAIL_BACKENDS = ("smtp", "console")
+SMTP_SECURITIES = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+def _mail_settings(env: Mapping[str, str]) -> dict[str, object]:
+    """The SMTP_* and MAIL_* variables; a bad value stops the start with a clear message."""
+    from email.utils import parseaddr
+
+    host = env.get("SMTP_HOST", "").strip()
+    backend = env.get("MAIL_BACKEND", "").strip().lower() or ("smtp" if host else "console")
+    if backend not in MAIL_BACKENDS:
+        raise ValueError("MAIL_BACKEND must be smtp or console")
+    if backend == "smtp" and not host:
+        raise ValueError("MAIL_BACKEND=smtp needs SMTP_HOST (the mail server's name)")
+    security = env.get("SMTP_SECURITY", "").strip().lower() or "starttls"
+    if security not in SMTP_SECURITIES:
+        raise ValueError("SMTP_SECURITY must be starttls, ssl or none")
+    port_text = env.get("SMTP_PORT", "").strip()
+    try:
+        port = int(port_text) if port_text else SMTP_SECURITIES[security]
+    except ValueError:
+        raise ValueError("SMTP_PORT must be a port number such as 587") from None
+    if not 0 < port < 65536:
+        raise ValueError("SMTP_PORT must be a port number such as 587")
+    try:
+        timeout = float(env.get("SMTP_TIMEOUT", "20"))
+    except ValueError:
+        raise ValueError("SMTP_TIMEOUT must be a number of seconds") from None
+    if timeout <= 0:
+        raise ValueError("SMTP_TIMEOUT must be a number of seconds")
+    user = env.get("SMTP_USER", "")
+    password = env.get("SMTP_PASSWORD", "")
+    if bool(user) != bool(password):
+        raise ValueError("SMTP_USER and SMTP_PASSWORD go together: set both or neither")
+    mail_from = env.get("MAIL_FROM", "").strip() or "noreply@localhost"
+    address = parseaddr(mail_from)[1]
+    if "@" not in address or any(ch in mail_from for ch in "\r\n"):
+        raise ValueError("MAIL_FROM must be an address such as noreply@kommun.se")
+    lease = int(env.get("MAIL_LEASE_SECONDS", "300"))
+    if lease < 1:
+        raise ValueError("MAIL_LEASE_SECONDS must be 1 or more")
+    return {
+        "mail_backend": backend,
+        "smtp_host": host,
+        "smtp_port": port,
+        "smtp_user": user,
+        "smtp_password": password,
+        "smtp_security": security,
+        "smtp_timeout": timeout,
+        "mail_from": mail_from,
+        "mail_lease_seconds": lease,
+    }
 
 
 def _public_url(text: str) -> str:

@@ -4,6 +4,7 @@ from survey.models.audit import AuditEvent
 from survey.models.base import Base, Model, db
 from survey.models.invitation import DraftAnswer, Invitation
 from survey.models.organisation import Insats, OrgNode, OrgNodeName, OrgNodeParent, OrgSuccession
+from survey.models.outbox import OutboxMessage
 from survey.models.report_build import ReportBuild
 from survey.models.response import Answer, FreeTextComment, SurveyResponse
 from survey.models.results_link import ResultsLink
@@ -25,6 +26,7 @@ __all__ = [
     "OrgNodeName",
     "OrgNodeParent",
     "OrgSuccession",
+    "OutboxMessage",
     "ReportBuild",
     "ResultsLink",
     "RoleGrant",

@@ -12,6 +12,7 @@ from survey.domain import round_rules as rules
 from survey.domain.question_banks import available_versions, latest_version
 from survey.models import DraftAnswer, Insats, Invitation, OrgNode, Round
 from survey.operations.audit import record
+from survey.operations.outbox import close_round_mail
 from survey.operations.responses import (
     claim_submission,
     finish_submission,
@@ -307,6 +308,8 @@ def close_round(session: Session, round_: Round, today: date, *, user_id: int | 
             pending_response_id=None,
         )
     )
+    # Mail that has not gone is cancelled and no message row says whose it was any more.
+    close_round_mail(session, round_.id)
     round_.is_closed = True
     if first_close:
         round_.closed_at = datetime.now(UTC)
