@@ -110,7 +110,11 @@ def mail_group() -> None:
 
 @mail_group.command("send")
 @click.option(
-    "--batch", "batch", default=DEFAULT_BATCH, show_default=True, type=click.IntRange(1, 10_000),
+    "--batch",
+    "batch",
+    default=DEFAULT_BATCH,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
     help="Messages per batch (one SMTP connection).",
 )
 @click.option("--round", "round_code", default=None, help="Only this round's messages.")

@@ -21,6 +21,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('invitation_id', sa.Integer(), nullable=True),
+    sa.Column('org_node_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=12), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
@@ -40,6 +41,7 @@ def upgrade():
     sa.CheckConstraint("status IN ('queued', 'sending', 'sent', 'failed', 'cancelled')", name=op.f('ck_outbox_message_status')),
     sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], name=op.f('fk_outbox_message_created_by_app_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['invitation_id'], ['invitation.id'], name=op.f('fk_outbox_message_invitation_id_invitation'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['org_node_id'], ['org_node.id'], name=op.f('fk_outbox_message_org_node_id_org_node')),
     sa.ForeignKeyConstraint(['round_id'], ['survey_round.id'], name=op.f('fk_outbox_message_round_id_survey_round'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
     sa.UniqueConstraint('invitation_id', 'kind', 'sequence', name=op.f('uq_outbox_message_invitation_id'))

@@ -7,7 +7,11 @@ The outbox itself is survey/models/outbox.py; the worker that sends is survey/ma
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import ClassVar
+
+from survey.domain.staff_refusals import StaffRefusal
 
 #: Waits after the 1st, 2nd, … transient failure; after the last the message is failed.
 BACKOFF = (
@@ -43,7 +47,8 @@ ERROR_KINDS = (
 )
 
 _ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
-_SIMPLE_ADDRESS = re.compile(r"^[^\s@<>,;:\"()\[\]\\]+@[^\s@<>,;:\"()\[\]\\]+\.[^\s@<>,;:\"()\[\]\\]+$")
+_ATOM = r"[^\s@<>,;:\"()\[\]\\]+"
+_SIMPLE_ADDRESS = re.compile(rf"^{_ATOM}@{_ATOM}\.{_ATOM}$")
 
 
 def backoff(attempts: int) -> timedelta | None:
@@ -81,7 +86,9 @@ def clean_reason(code: int | None, text: str | bytes | None) -> str:
 
 def looks_like_address(address: str | None) -> bool:
     """A plain addr-spec (local@domain.tld), no display name, no line breaks, ≤ 254."""
-    return bool(address) and len(address or "") <= 254 and bool(_SIMPLE_ADDRESS.match(address or ""))
+    if not address or len(address) > 254:
+        return False
+    return bool(_SIMPLE_ADDRESS.match(address))
 
 
 #: Words that tell what help a person receives; never in a subject line or a sender name
@@ -91,8 +98,8 @@ TELLING_WORDS = (
     "daglig",
     "dagliga",
     "verksamhet",
-    "gruppbostad",
-    "servicebostad",
+    "gruppbost",  # gruppbostad, gruppbostäder
+    "servicebost",
     "bostad med särskild service",
     "boendestöd",
     "boendestod",
@@ -148,13 +155,10 @@ def sender_name(organiser: str, configured: str, extra: tuple[str, ...] = ()) ->
     return ""
 
 
-from survey.domain.staff_refusals import StaffRefusal  # noqa: E402
-
-
 class MailRefused(StaffRefusal):
     """Queueing refused: the round cannot take e-mail now."""
 
-    MESSAGES = {
+    MESSAGES: ClassVar[Mapping[str, str]] = {
         "round_closed": "round {round} is closed; its e-mail addresses are deleted",
         "round_draft": "round {round} is a draft; open it first (rounds open {round})",
         "round_not_open_yet": "round {round} opens on {opens}; send from that day",

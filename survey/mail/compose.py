@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from datetime import UTC, datetime
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
@@ -63,32 +62,41 @@ def write_letter(
     """The words of an invitation or reminder in `language` (sv or en)."""
     with force_locale(language):
         link = respondent_link(token)
-        paragraphs: list[tuple[str, str]] = [("text", _("Hello!"))]
+        code_page = public_link("respond.enter_code")
+        help_text = help_contact.strip() or _("Ask the staff.")
+        texts: list[tuple[str, str]] = [("text", _("Hello!"))]
         if kind == "reminder":
-            paragraphs += [
-                ("text", _("We have sent you some questions.")),
-                ("text", _("We have not got your answers yet. Do you want to answer? Then you can do it now.")),
-            ]
+            texts.append(("text", _("We have sent you some questions.")))
+            texts.append(
+                (
+                    "text",
+                    _(
+                        "We have not got your answers yet. Do you want to answer? "
+                        "Then you can do it now."
+                    ),
+                )
+            )
         else:
-            paragraphs += [
-                ("text", _("We want to know what you think about %(about)s.", about=_about(survey_type))),
-                ("text", _("Please answer some questions.")),
-            ]
-        paragraphs += [
+            about = _about(survey_type)
+            texts.append(
+                ("text", _("We want to know what you think about %(about)s.", about=about))
+            )
+            texts.append(("text", _("Please answer some questions.")))
+        texts += [
             ("text", _("Open the link and answer:")),
             ("link", link),
-            ("text", _("Or go to %(site)s and type the code:", site=public_link("respond.enter_code"))),
+            ("text", _("Or go to %(site)s and type the code:", site=code_page)),
             ("code", format_code(short_code)),
             ("text", _("The last day to answer is %(day)s.", day=format_date(closes_on, "long"))),
             ("text", _("You decide if you want to answer. Nobody gets to know what you answer.")),
-            ("text", _("Do you want help? %(help)s", help=help_contact.strip() or _("Ask the staff."))),
+            ("text", _("Do you want help? %(help)s", help=help_text)),
         ]
         if kind == "reminder":
-            paragraphs.append(
-                ("text", _("Have you answered already? Thank you! Then you do not need to do more."))
-            )
+            thanks = _("Have you answered already? Thank you! Then you do not need to do more.")
+            texts.append(("text", thanks))
         if organiser.strip():
-            paragraphs.append(("text", _("Best wishes, %(organiser)s", organiser=organiser.strip())))
+            texts.append(("text", _("Best wishes, %(organiser)s", organiser=organiser.strip())))
+        paragraphs = texts
         return Letter(subject_for(kind), tuple(paragraphs), link, language)
 
 
@@ -131,7 +139,7 @@ def build_message(
     message["Content-Language"] = letter.language
     # No out-of-office replies to an automatic message.
     message["Auto-Submitted"] = "auto-generated"
-    with current_app.app_context(), force_locale(letter.language):
+    with force_locale(letter.language):
         text = render_template("mail/message.txt", letter=letter)
         html = render_template("mail/message.html", letter=letter)
     message.set_content(text, charset="utf-8")

@@ -10,6 +10,7 @@ when that returns False the message is skipped (the claim is no longer ours).
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 import sys
@@ -88,7 +89,9 @@ class SmtpTransport:
         try:
             if s.smtp_security == "ssl":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.smtp_host, s.smtp_port, timeout=s.smtp_timeout,
+                    s.smtp_host,
+                    s.smtp_port,
+                    timeout=s.smtp_timeout,
                     context=ssl.create_default_context(),
                 )
             else:
@@ -167,18 +170,14 @@ class SmtpTransport:
 
     def _drop(self) -> None:
         if self._smtp is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._smtp.close()
-            except OSError:
-                pass
         self._smtp = None
 
     def close(self) -> None:
         if self._smtp is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
         self._drop()
 
 

@@ -60,7 +60,13 @@ class BatchResult:
 
     def __iadd__(self, other: BatchResult) -> BatchResult:
         for name in (
-            "claimed", "sent", "retrying", "failed", "cancelled", "released", "recovered",
+            "claimed",
+            "sent",
+            "retrying",
+            "failed",
+            "cancelled",
+            "released",
+            "recovered",
             "interrupted",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -148,8 +154,13 @@ def send_batch(
     result.recovered, result.interrupted = ops.release_expired(session, now)
     session.commit()
     token, claimed = ops.claim_due(
-        session, worker=worker, now=now, limit=limit, lease=lease,
-        round_id=round_id, unit_ids=unit_ids,
+        session,
+        worker=worker,
+        now=now,
+        limit=limit,
+        lease=lease,
+        round_id=round_id,
+        unit_ids=unit_ids,
     )
     session.commit()
     result.claimed = len(claimed)
@@ -174,10 +185,15 @@ def send_batch(
                 session.commit()
                 result.cancelled += 1
                 continue
-            assert fact is not None and fact.email is not None  # noqa: S101
+            assert fact is not None  # noqa: S101
+            assert fact.email is not None  # noqa: S101
             if not looks_like_address(fact.email):
                 ops.mark_failed(
-                    session, message.id, token, _now(), error_kind="invalid_address",
+                    session,
+                    message.id,
+                    token,
+                    _now(),
+                    error_kind="invalid_address",
                     transient=False,
                 )
                 session.commit()
@@ -194,8 +210,12 @@ def send_batch(
                 language=settings.default_locale,
             )
             email = build_message(
-                letter, to=fact.email, outbox_id=message.id, organiser=fact.organiser,
-                settings=settings, telling=telling,
+                letter,
+                to=fact.email,
+                outbox_id=message.id,
+                organiser=fact.organiser,
+                settings=settings,
+                telling=telling,
             )
 
             def begin(message_id: int = message.id) -> bool:
@@ -207,9 +227,13 @@ def send_batch(
                 delivered = transport.send(email, fact.email, begin)
             except Rejected as rejected:
                 status = ops.mark_failed(
-                    session, message.id, token, _now(),
+                    session,
+                    message.id,
+                    token,
+                    _now(),
                     error_kind="deferred" if rejected.transient else "rejected",
-                    reason=rejected.reason, transient=rejected.transient,
+                    reason=rejected.reason,
+                    transient=rejected.transient,
                 )
                 session.commit()
                 _count(result, status, rejected.reason)
@@ -220,8 +244,13 @@ def send_batch(
                 # and waits its back-off, so a long outage ends in "failed", not a busy loop.
                 for message_id in [message.id, *remaining]:
                     status = ops.mark_failed(
-                        session, message_id, token, _now(), error_kind="unreachable",
-                        reason=unreachable.reason, transient=True,
+                        session,
+                        message_id,
+                        token,
+                        _now(),
+                        error_kind="unreachable",
+                        reason=unreachable.reason,
+                        transient=True,
                     )
                     _count(result, status, unreachable.reason)
                 remaining = []
@@ -264,8 +293,6 @@ def send_all_due(
     for _ in range(max_batches):
         result = send_batch(session, limit=limit, round_id=round_id)
         total += result
-        if result.claimed == 0 or result.problem is not None or result.sent == 0 and (
-            result.retrying + result.failed + result.cancelled
-        ) == 0:
+        if result.claimed == 0 or result.problem is not None:
             break
     return total

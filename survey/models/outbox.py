@@ -42,6 +42,8 @@ class OutboxMessage(Model):
     invitation_id: Mapped[int | None] = mapped_column(
         ForeignKey("invitation.id", ondelete="SET NULL")
     )
+    #: The invitation's unit when it was queued: whose handläggare see it (staff scope).
+    org_node_id: Mapped[int] = mapped_column(ForeignKey("org_node.id"))
     kind: Mapped[str] = mapped_column(String(12))
     #: 0 for the invitation message, 1, 2, … for reminders.
     sequence: Mapped[int] = mapped_column(default=0)

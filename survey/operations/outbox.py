@@ -15,16 +15,14 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, and_, exists, func, literal, or_, select, update
+from sqlalchemy import DateTime, Integer, and_, literal, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from survey.domain import mail_rules as rules
-from survey.models import Invitation, OutboxMessage, Round
+from survey.models import OutboxMessage, Round
 from survey.operations.audit import record
-
-#: Invitations that can still answer.
-OPEN_STATUSES = ("not_started", "started")
+from survey.queries.outbox import invitation_candidates, reminder_candidates
 
 
 def check_round_takes_mail(round_: Round, today: date) -> None:
@@ -49,18 +47,6 @@ def _insert_ignoring_duplicates(session: Session):  # type: ignore[no-untyped-de
     return module.insert(OutboxMessage)
 
 
-def _with_address(unit_ids: Collection[int] | None, round_id: int):  # type: ignore[no-untyped-def]
-    conditions = [
-        Invitation.round_id == round_id,
-        Invitation.email.is_not(None),
-        Invitation.email != "",
-        Invitation.status.in_(OPEN_STATUSES),
-    ]
-    if unit_ids is not None:
-        conditions.append(Invitation.org_node_id.in_(sorted(unit_ids)))
-    return and_(*conditions)
-
-
 def queue_invitations(
     session: Session,
     round_: Round,
@@ -71,27 +57,19 @@ def queue_invitations(
     user_id: int | None = None,
 ) -> int:
     """Queue the invitation message of every invitation of the round (in `unit_ids`, or all)
-    that has an address, can still answer and has none queued or sent. Returns how many.
-
-    The invitation is marked handed out when its message is sent, not now (survey/mail).
+    that has an address, can still answer and has no invitation message yet. Returns how
+    many. The invitation is marked handed out when its message is sent, not now.
     """
     check_round_takes_mail(round_, today)
-    has_message = (
-        exists()
-        .where(OutboxMessage.invitation_id == Invitation.id, OutboxMessage.kind == "invitation")
-        .correlate(Invitation)
-    )
+    candidates = invitation_candidates(round_.id, unit_ids).subquery()
     source = select(
-        literal(round_.id),
-        Invitation.id,
+        literal(round_.id, Integer),
+        candidates.c.id,
+        candidates.c.org_node_id,
         literal("invitation"),
-        literal(0),
-        literal("queued"),
-        literal(0),
-        literal(now, DateTime(timezone=True)),
-        literal(now, DateTime(timezone=True)),
-        literal(user_id, Integer),
-    ).where(_with_address(unit_ids, round_.id), ~has_message)
+        literal(0, Integer),
+        *_queued(now, user_id),
+    )
     return _queue(session, round_, source, "invitation", unit_ids, user_id)
 
 
@@ -107,58 +85,31 @@ def queue_reminders(
     """Queue the next reminder (number n + 1) to every invitation of the round (in
     `unit_ids`, or all) that has an address, has not answered, was sent its invitation,
     has nothing queued, being sent or failed, and was last sent a message at least
-    REMINDER_GAP ago. Returns how many."""
+    REMINDER_GAP ago (survey.queries.outbox.reminder_candidates). Returns how many."""
     check_round_takes_mail(round_, today)
-    other = aliased(OutboxMessage)
-    invitation_sent = (
-        exists()
-        .where(
-            other.invitation_id == Invitation.id,
-            other.kind == "invitation",
-            other.status == "sent",
-        )
-        .correlate(Invitation)
-    )
-    pending = (
-        exists()
-        .where(
-            other.invitation_id == Invitation.id,
-            other.status.in_(("queued", "sending", "failed")),
-        )
-        .correlate(Invitation)
-    )
-    recent = (
-        exists()
-        .where(
-            other.invitation_id == Invitation.id,
-            other.sent_at > now - rules.REMINDER_GAP,
-        )
-        .correlate(Invitation)
-    )
-    next_number = (
-        select(func.coalesce(func.max(other.sequence), 0) + 1)
-        .where(other.invitation_id == Invitation.id, other.kind == "reminder")
-        .correlate(Invitation)
-        .scalar_subquery()
-    )
+    candidates = reminder_candidates(round_.id, unit_ids, now).subquery()
+    number = list(candidates.c)[2]
     source = select(
-        literal(round_.id),
-        Invitation.id,
+        literal(round_.id, Integer),
+        candidates.c.id,
+        candidates.c.org_node_id,
         literal("reminder"),
-        next_number,
-        literal("queued"),
-        literal(0),
-        literal(now, DateTime(timezone=True)),
-        literal(now, DateTime(timezone=True)),
-        literal(user_id, Integer),
-    ).where(_with_address(unit_ids, round_.id), invitation_sent, ~pending, ~recent)
+        number,
+        *_queued(now, user_id),
+    )
     return _queue(session, round_, source, "reminder", unit_ids, user_id)
+
+
+def _queued(now: datetime, user_id: int | None):  # type: ignore[no-untyped-def]
+    when = literal(now, DateTime(timezone=True))
+    return (literal("queued"), literal(0, Integer), when, when, literal(user_id, Integer))
 
 
 def _queue(session, round_, source, kind, unit_ids, user_id) -> int:  # type: ignore[no-untyped-def]
     columns = [
         "round_id",
         "invitation_id",
+        "org_node_id",
         "kind",
         "sequence",
         "status",
@@ -167,12 +118,14 @@ def _queue(session, round_, source, kind, unit_ids, user_id) -> int:  # type: ig
         "created_at",
         "created_by",
     ]
+    # "WHERE true": SQLite would otherwise read ON CONFLICT as the join's ON.
     statement = (
         _insert_ignoring_duplicates(session)
-        .from_select(columns, source)
+        .from_select(columns, source.where(true()))
         .on_conflict_do_nothing(index_elements=["invitation_id", "kind", "sequence"])
     )
-    queued = session.execute(statement).rowcount or 0  # type: ignore[attr-defined]
+    # The rows inserted, counted (psycopg reports no row count for INSERT … SELECT here).
+    queued = len(session.connection().execute(statement.returning(OutboxMessage.id)).all())
     session.flush()
     if queued:
         record(
@@ -256,11 +209,7 @@ def claim_due(
     if round_id is not None:
         pick = pick.where(OutboxMessage.round_id == round_id)
     if unit_ids is not None:
-        pick = pick.where(
-            OutboxMessage.invitation_id.in_(
-                select(Invitation.id).where(Invitation.org_node_id.in_(sorted(unit_ids)))
-            )
-        )
+        pick = pick.where(OutboxMessage.org_node_id.in_(sorted(unit_ids)))
     if session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     session.execute(
@@ -380,9 +329,7 @@ def mark_cancelled(session: Session, message_id: int, token: str, reason_kind: s
     session.execute(
         update(OutboxMessage)
         .where(_mine(message_id, token))
-        .values(
-            status="cancelled", error_kind=reason_kind, claim_token=None, lease_expires_at=None
-        )
+        .values(status="cancelled", error_kind=reason_kind, claim_token=None, lease_expires_at=None)
         .execution_options(synchronize_session=False)
     )
 
@@ -426,11 +373,7 @@ def retry_failed(
     if message_ids is not None:
         conditions.append(OutboxMessage.id.in_(sorted(message_ids)))
     if unit_ids is not None:
-        conditions.append(
-            OutboxMessage.invitation_id.in_(
-                select(Invitation.id).where(Invitation.org_node_id.in_(sorted(unit_ids)))
-            )
-        )
+        conditions.append(OutboxMessage.org_node_id.in_(sorted(unit_ids)))
     retried = (
         session.execute(
             update(OutboxMessage)
