@@ -129,7 +129,7 @@ def test_invitations_arrive_with_link_code_and_neutral_envelope(runner, db_sessi
 def test_reminders_only_to_those_who_have_not_answered(runner, db_session, mailbox):
     round_ = make_round(db_session)
     unit = round_.units[0]
-    answered, waiting, started = invite(
+    answered, _waiting, started = invite(
         db_session, round_, unit, ["a@example.org", "b@example.org", "c@example.org"]
     )
     no_address = invite(db_session, round_, unit, [None])[0]
@@ -237,7 +237,8 @@ def test_a_refused_address_fails_with_the_reason_and_can_be_retried_on_the_page(
     with smtp_server(refuse=refuse) as box:
         use_smtp(box.port)
         result = runner.invoke(args=["mail", "send"])
-        assert "1 sent" in result.output and "1 failed" in result.output
+        assert "1 sent" in result.output
+        assert "1 failed" in result.output
         assert [str(m["To"]) for m in box.messages] == ["anna@example.org"]
     failed = db_session.scalar(select(OutboxMessage).where(OutboxMessage.status == "failed"))
     assert failed.error_kind == "rejected"
@@ -296,7 +297,8 @@ def test_an_invalid_stored_address_fails_without_reaching_the_server(runner, db_
     invite(db_session, round_, round_.units[0], ["inte en adress", "ok@example.org"])
     runner.invoke(args=["invitations", "send", "--round", round_.code])
     result = runner.invoke(args=["mail", "send"])
-    assert "1 sent" in result.output and "1 failed" in result.output
+    assert "1 sent" in result.output
+    assert "1 failed" in result.output
     assert sorted(e or "" for _k, _n, _s, e in statuses(db_session).values()) == [
         "",
         "invalid_address",
@@ -331,7 +333,8 @@ def test_a_draft_round_and_an_unknown_unit_are_refused(runner, db_session):
     assert result.exit_code == 1
     assert "is a draft" in result.output
     unknown = runner.invoke(args=["invitations", "send", "--round", "NOPE"])
-    assert unknown.exit_code == 1 and "no round with code 'NOPE'" in unknown.output
+    assert unknown.exit_code == 1
+    assert "no round with code 'NOPE'" in unknown.output
 
 
 def test_unit_option_queues_only_that_units_invitations(runner, db_session, mailbox):

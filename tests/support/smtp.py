@@ -3,7 +3,8 @@
 `Mailbox.messages` holds what it accepted, parsed. Behaviour per test: `refuse` maps an
 address to a reply for RCPT ("550 5.1.1 <x@y>: user unknown"), `defer_first` makes the
 first n messages' RCPT answer 451, `data_delay` makes the server wait before its "250" to
-DATA (after it has stored the message), so a worker can be killed while it waits.
+DATA (after it has stored the message), so a worker can be killed while it waits;
+`rcpt_delay` makes it wait before answering RCPT (before any message is on its way).
 """
 
 from __future__ import annotations
@@ -34,11 +35,14 @@ class Mailbox:
     refuse: dict[str, str] = field(default_factory=dict)
     defer_first: int = 0
     data_delay: float = 0.0
+    rcpt_delay: float = 0.0
     rcpt_seen: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # aiosmtpd handler hooks
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if self.rcpt_delay:
+            time.sleep(self.rcpt_delay)
         with self.lock:
             self.rcpt_seen += 1
             deferred = self.rcpt_seen <= self.defer_first
