@@ -136,7 +136,6 @@ def build_message(
     message["To"] = to
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = message_id(settings, outbox_id)
-    message["Content-Language"] = letter.language
     # No out-of-office replies to an automatic message.
     message["Auto-Submitted"] = "auto-generated"
     with force_locale(letter.language):
@@ -144,4 +143,6 @@ def build_message(
         html = render_template("mail/message.html", letter=letter)
     message.set_content(text, charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
+    # After the content: set_content() clears every Content-* header.
+    message["Content-Language"] = letter.language
     return message

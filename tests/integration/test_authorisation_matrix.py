@@ -22,7 +22,15 @@ from datetime import UTC, datetime
 import pytest
 from werkzeug.exceptions import HTTPException
 
-from survey.models import OrgNode, ReportBuild, ResultsLink, RoleGrant, StagedImport, User
+from survey.models import (
+    OrgNode,
+    OutboxMessage,
+    ReportBuild,
+    ResultsLink,
+    RoleGrant,
+    StagedImport,
+    User,
+)
 from survey.operations.invitations import issue_invitation
 from survey.operations.users import create_user
 from survey.staff.guard import ROUTES
@@ -52,7 +60,8 @@ ROLE_CAN = {
 @dataclass(frozen=True)
 class Row:
     method: str
-    url: str  # with {round}, {node}, {parent}, {user}, {grant}, {invitation}, {results_link}
+    #: with {round}, {node}, {parent}, {user}, {grant}, {invitation}, {results_link}, {outbox}
+    url: str
     needs: str | None  # None: public (signed out is fine)
     scoped: bool = True
     #: Needs the capability on the whole installation (the audit log, a new root unit).
@@ -122,6 +131,22 @@ MATRIX: dict[str, Row] = {
     "staff.invitation_new": Row("GET", "/personal/omgangar/{round}/inbjudningar/ny", "invitations"),
     "staff.invitation_withdraw": Row(
         "POST", "/personal/omgangar/{round}/inbjudningar/{invitation}/aterkalla", "invitations"
+    ),
+    # E-mail of a round: the log, queueing, one batch now, retrying a failed message
+    # (tests/integration/test_mail.py checks that no other enhet's mail is shown or sent).
+    "staff.round_mail": Row("GET", "/personal/omgangar/{round}/epost", "invitations"),
+    "staff.round_mail_invite": Row(
+        "POST", "/personal/omgangar/{round}/epost/inbjudningar", "invitations"
+    ),
+    "staff.round_mail_remind": Row(
+        "POST", "/personal/omgangar/{round}/epost/paminnelse", "invitations"
+    ),
+    "staff.round_mail_send": Row("POST", "/personal/omgangar/{round}/epost/skicka", "invitations"),
+    "staff.round_mail_retry": Row(
+        "POST", "/personal/omgangar/{round}/epost/{outbox}/forsok-igen", "invitations"
+    ),
+    "staff.round_mail_retry_all": Row(
+        "POST", "/personal/omgangar/{round}/epost/forsok-igen", "invitations"
     ),
     "staff.recipients_upload": Row(
         "GET", "/personal/omgangar/{round}/mottagarlista", "invitations"
@@ -210,6 +235,10 @@ def world(db_session):
         round_.code: _results_link(db_session, round_, unit, subjects["admin_everywhere"])
         for round_, unit in ((inside, v1), (outside, v3))
     }
+    mail = {
+        round_.code: _failed_mail(db_session, round_, invitation)
+        for round_, invitation in ((inside, inv_in), (outside, inv_out))
+    }
     db_session.commit()
 
     # Each person's own checked (empty) uploads, waiting for confirmation.
@@ -244,6 +273,7 @@ def world(db_session):
             "invitation": (inv_in if inside_scope else inv_out).invitation_id,
             "build": builds[(subject, "INSIDE" if inside_scope else "OUTSIDE")],
             "results_link": links["INSIDE" if inside_scope else "OUTSIDE"],
+            "outbox": mail["INSIDE" if inside_scope else "OUTSIDE"],
             **staged[(subject, "INSIDE" if inside_scope else "OUTSIDE")],
         }
 
@@ -294,6 +324,23 @@ def _results_link(session, round_, unit, user) -> int:
     session.add(link)
     session.flush()
     return link.id
+
+
+def _failed_mail(session, round_, issued) -> int:
+    message = OutboxMessage(
+        round_id=round_.id,
+        invitation_id=issued.invitation_id,
+        org_node_id=round_.units[0].id,
+        kind="invitation",
+        sequence=0,
+        status="failed",
+        error_kind="rejected",
+        next_attempt_at=datetime.now(UTC),
+        created_at=datetime.now(UTC),
+    )
+    session.add(message)
+    session.flush()
+    return message.id
 
 
 def _staged(session, kind, round_, user) -> str:

@@ -38,3 +38,49 @@ def test_a_malformed_public_url_stops_the_start(tmp_path, bad):
 def test_public_url_loses_its_trailing_slash(tmp_path):
     settings = Settings.from_env(tmp_path, env={"PUBLIC_URL": " https://x.se/ ", "SECRET_KEY": "x"})
     assert settings.public_url == "https://x.se"
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({"MAIL_BACKEND": "pigeon"}, "MAIL_BACKEND"),
+        ({"MAIL_BACKEND": "smtp"}, "SMTP_HOST"),
+        ({"SMTP_HOST": "mail.x.se", "SMTP_SECURITY": "tls"}, "SMTP_SECURITY"),
+        ({"SMTP_HOST": "mail.x.se", "SMTP_PORT": "abc"}, "SMTP_PORT"),
+        ({"SMTP_HOST": "mail.x.se", "SMTP_PORT": "70000"}, "SMTP_PORT"),
+        ({"SMTP_HOST": "mail.x.se", "SMTP_USER": "u"}, "SMTP_PASSWORD"),
+        ({"SMTP_HOST": "mail.x.se", "SMTP_TIMEOUT": "-1"}, "SMTP_TIMEOUT"),
+        ({"MAIL_FROM": "not an address"}, "MAIL_FROM"),
+    ],
+)
+def test_bad_mail_settings_stop_the_start(tmp_path, env, problem):
+    with pytest.raises(ValueError, match=problem):
+        Settings.from_env(tmp_path, env={"SECRET_KEY": "x", **env})
+
+
+def test_mail_settings_defaults(tmp_path):
+    laptop = Settings.from_env(tmp_path, env={"SECRET_KEY": "x"})
+    assert laptop.mail_backend == "console"
+    server = Settings.from_env(
+        tmp_path,
+        env={
+            "SECRET_KEY": "x",
+            "SMTP_HOST": "mail.x.se",
+            "SMTP_USER": "u",
+            "SMTP_PASSWORD": "hemligt",
+        },
+    )
+    assert (server.mail_backend, server.smtp_port, server.smtp_security) == (
+        "smtp",
+        587,
+        "starttls",
+    )
+    assert "hemligt" not in repr(server)
+    ssl = Settings.from_env(
+        tmp_path, env={"SECRET_KEY": "x", "SMTP_HOST": "m", "SMTP_SECURITY": "ssl"}
+    )
+    assert ssl.smtp_port == 465
+    plain = Settings.from_env(
+        tmp_path, env={"SECRET_KEY": "x", "SMTP_HOST": "m", "SMTP_SECURITY": "none"}
+    )
+    assert plain.smtp_port == 25

@@ -163,7 +163,7 @@ def test_two_sessions_claiming_at_once_never_share_a_row(app, db_session):
                     session.commit()
                     mine += [row.id for row in rows]
                 claimed[name] = mine
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=claim, args=(name,)) for name in ("a", "b")]
