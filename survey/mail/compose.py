@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 from flask import render_template
-from flask_babel import force_locale, format_date
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from survey.domain.mail_rules import sender_name
@@ -59,45 +59,44 @@ def write_letter(
     short_code: str,
     language: str,
 ) -> Letter:
-    """The words of an invitation or reminder in `language` (sv or en)."""
-    with force_locale(language):
-        link = respondent_link(token)
-        code_page = public_link("respond.enter_code")
-        help_text = help_contact.strip() or _("Ask the staff.")
-        texts: list[tuple[str, str]] = [("text", _("Hello!"))]
-        if kind == "reminder":
-            texts.append(("text", _("We have sent you some questions.")))
-            texts.append(
-                (
-                    "text",
-                    _(
-                        "We have not got your answers yet. Do you want to answer? "
-                        "Then you can do it now."
-                    ),
-                )
+    """The words of an invitation or reminder. The caller sets the language once for a
+    whole batch (`with force_locale(language)`: each switch reloads the catalogue) and
+    passes it on, for the message's lang attribute and Content-Language."""
+    link = respondent_link(token)
+    code_page = public_link("respond.enter_code")
+    help_text = help_contact.strip() or _("Ask the staff.")
+    texts: list[tuple[str, str]] = [("text", _("Hello!"))]
+    if kind == "reminder":
+        texts.append(("text", _("We have sent you some questions.")))
+        texts.append(
+            (
+                "text",
+                _(
+                    "We have not got your answers yet. Do you want to answer? "
+                    "Then you can do it now."
+                ),
             )
-        else:
-            about = _about(survey_type)
-            texts.append(
-                ("text", _("We want to know what you think about %(about)s.", about=about))
-            )
-            texts.append(("text", _("Please answer some questions.")))
-        texts += [
-            ("text", _("Open the link and answer:")),
-            ("link", link),
-            ("text", _("Or go to %(site)s and type the code:", site=code_page)),
-            ("code", format_code(short_code)),
-            ("text", _("The last day to answer is %(day)s.", day=format_date(closes_on, "long"))),
-            ("text", _("You decide if you want to answer. Nobody gets to know what you answer.")),
-            ("text", _("Do you want help? %(help)s", help=help_text)),
-        ]
-        if kind == "reminder":
-            thanks = _("Have you answered already? Thank you! Then you do not need to do more.")
-            texts.append(("text", thanks))
-        if organiser.strip():
-            texts.append(("text", _("Best wishes, %(organiser)s", organiser=organiser.strip())))
-        paragraphs = texts
-        return Letter(subject_for(kind), tuple(paragraphs), link, language)
+        )
+    else:
+        about = _about(survey_type)
+        texts.append(("text", _("We want to know what you think about %(about)s.", about=about)))
+        texts.append(("text", _("Please answer some questions.")))
+    texts += [
+        ("text", _("Open the link and answer:")),
+        ("link", link),
+        ("text", _("Or go to %(site)s and type the code:", site=code_page)),
+        ("code", format_code(short_code)),
+        ("text", _("The last day to answer is %(day)s.", day=format_date(closes_on, "long"))),
+        ("text", _("You decide if you want to answer. Nobody gets to know what you answer.")),
+        ("text", _("Do you want help? %(help)s", help=help_text)),
+    ]
+    if kind == "reminder":
+        thanks = _("Have you answered already? Thank you! Then you do not need to do more.")
+        texts.append(("text", thanks))
+    if organiser.strip():
+        texts.append(("text", _("Best wishes, %(organiser)s", organiser=organiser.strip())))
+    paragraphs = texts
+    return Letter(subject_for(kind), tuple(paragraphs), link, language)
 
 
 def message_id(settings: Settings, outbox_id: int) -> str:
@@ -138,9 +137,8 @@ def build_message(
     message["Message-ID"] = message_id(settings, outbox_id)
     # No out-of-office replies to an automatic message.
     message["Auto-Submitted"] = "auto-generated"
-    with force_locale(letter.language):
-        text = render_template("mail/message.txt", letter=letter)
-        html = render_template("mail/message.html", letter=letter)
+    text = render_template("mail/message.txt", letter=letter)
+    html = render_template("mail/message.html", letter=letter)
     message.set_content(text, charset="utf-8")
     message.add_alternative(html, subtype="html", charset="utf-8")
     # After the content: set_content() clears every Content-* header.

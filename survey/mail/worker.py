@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -173,103 +174,143 @@ def send_batch(
     transport = transport or make_transport(settings)
     today = local_today()
     remaining = [c.id for c in claimed]
+    # A delivered message is marked sent (and its invitation handed out) in a commit of its
+    # own at once: were it left for the next message's commit, a worker killed while the
+    # server thinks about the next recipient would leave a delivered message "begun".
+    delivered: list[ops.Claimed] = []
+
+    def commit() -> None:
+        for done in delivered:
+            ops.mark_sent(session, done.id, token, _now())
+            if done.kind == "invitation" and done.invitation_id is not None:
+                mark_handed_out(session, [done.invitation_id], "email", today)
+        session.commit()
+        result.sent += len(delivered)
+        delivered.clear()
+
     try:
-        for message in claimed:
-            if seconds is not None and time.monotonic() - started > seconds:
-                break
-            remaining.remove(message.id)
-            fact = facts.get(message.invitation_id) if message.invitation_id else None
-            why_not = _why_not(fact, today)
-            if why_not is not None:
-                ops.mark_cancelled(session, message.id, token, why_not)
-                session.commit()
-                result.cancelled += 1
-                continue
-            assert fact is not None  # noqa: S101
-            assert fact.email is not None  # noqa: S101
-            if not looks_like_address(fact.email):
-                ops.mark_failed(
+        with force_locale(settings.default_locale):
+            for message in claimed:
+                if seconds is not None and time.monotonic() - started > seconds:
+                    break
+                remaining.remove(message.id)
+                outcome = _send_one(
                     session,
-                    message.id,
+                    settings,
+                    transport,
+                    message,
+                    facts,
+                    telling,
                     token,
-                    _now(),
-                    error_kind="invalid_address",
-                    transient=False,
+                    lease,
+                    today,
+                    commit,
                 )
-                session.commit()
-                result.failed += 1
-                continue
-            letter = write_letter(
-                kind=message.kind,
-                survey_type=fact.survey_type,
-                organiser=fact.organiser,
-                help_contact=fact.help_contact,
-                closes_on=fact.round_closes_on,  # type: ignore[arg-type]
-                token=fact.token,
-                short_code=fact.short_code,
-                language=settings.default_locale,
-            )
-            email = build_message(
-                letter,
-                to=fact.email,
-                outbox_id=message.id,
-                organiser=fact.organiser,
-                settings=settings,
-                telling=telling,
-            )
-
-            def begin(message_id: int = message.id) -> bool:
-                began = ops.begin_attempt(session, message_id, token, _now(), lease)
-                session.commit()
-                return began
-
-            try:
-                delivered = transport.send(email, fact.email, begin)
-            except Rejected as rejected:
-                status = ops.mark_failed(
-                    session,
-                    message.id,
-                    token,
-                    _now(),
-                    error_kind="deferred" if rejected.transient else "rejected",
-                    reason=rejected.reason,
-                    transient=rejected.transient,
-                )
-                session.commit()
-                _count(result, status, rejected.reason)
-                continue
-            except Unreachable as unreachable:
-                result.problem = unreachable.reason
-                # The server is away for every message of the batch: each counts an attempt
-                # and waits its back-off, so a long outage ends in "failed", not a busy loop.
-                for message_id in [message.id, *remaining]:
-                    status = ops.mark_failed(
-                        session,
-                        message_id,
-                        token,
-                        _now(),
-                        error_kind="unreachable",
-                        reason=unreachable.reason,
-                        transient=True,
-                    )
-                    _count(result, status, unreachable.reason)
-                remaining = []
-                session.commit()
-                break
-            if not delivered:
-                continue
-            ops.mark_sent(session, message.id, token, _now())
-            if message.kind == "invitation" and message.invitation_id is not None:
-                mark_handed_out(session, [message.invitation_id], "email", today)
-            session.commit()
-            result.sent += 1
+                if outcome == "sent":
+                    delivered.append(message)
+                    commit()
+                elif isinstance(outcome, Unreachable):
+                    result.problem = outcome.reason
+                    # The server is away for every message of the batch: each counts an
+                    # attempt and waits its back-off, so a long outage ends in "failed",
+                    # not a busy loop.
+                    for message_id in [message.id, *remaining]:
+                        status = ops.mark_failed(
+                            session,
+                            message_id,
+                            token,
+                            _now(),
+                            error_kind="unreachable",
+                            reason=outcome.reason,
+                            transient=True,
+                        )
+                        _count(result, status, outcome.reason)
+                    remaining = []
+                    commit()
+                    break
+                elif outcome == "cancelled":
+                    result.cancelled += 1
+                elif outcome != "skipped":
+                    _count(result, *outcome)
     finally:
         if remaining:
             ops.release(session, remaining, token)
-            session.commit()
             result.released += len(remaining)
+        commit()
         transport.close()
     return result
+
+
+def _send_one(
+    session: Session,
+    settings: Settings,
+    transport: Transport,
+    message: ops.Claimed,
+    facts: dict[int, _Facts],
+    telling: tuple[str, ...],
+    token: str,
+    lease: timedelta,
+    today,  # type: ignore[no-untyped-def]
+    commit,  # type: ignore[no-untyped-def]
+):  # type: ignore[no-untyped-def]
+    """Send one claimed message. Returns "sent" (not yet committed), "cancelled",
+    "skipped" (no longer ours), (status, reason) of a failure, or an Unreachable."""
+    fact = facts.get(message.invitation_id) if message.invitation_id else None
+    why_not = _why_not(fact, today)
+    if why_not is not None:
+        ops.mark_cancelled(session, message.id, token, why_not)
+        commit()
+        return "cancelled"
+    assert fact is not None  # noqa: S101
+    assert fact.email is not None  # noqa: S101
+    if not looks_like_address(fact.email):
+        status = ops.mark_failed(
+            session, message.id, token, _now(), error_kind="invalid_address", transient=False
+        )
+        commit()
+        return (status, "")
+    letter = write_letter(
+        kind=message.kind,
+        survey_type=fact.survey_type,
+        organiser=fact.organiser,
+        help_contact=fact.help_contact,
+        closes_on=fact.round_closes_on,  # type: ignore[arg-type]
+        token=fact.token,
+        short_code=fact.short_code,
+        language=settings.default_locale,
+    )
+    email = build_message(
+        letter,
+        to=fact.email,
+        outbox_id=message.id,
+        organiser=fact.organiser,
+        settings=settings,
+        telling=telling,
+    )
+
+    def begin() -> bool:
+        began = ops.begin_attempt(session, message.id, token, _now(), lease)
+        commit()
+        return began
+
+    try:
+        if not transport.send(email, fact.email, begin):
+            return "skipped"
+    except Rejected as rejected:
+        status = ops.mark_failed(
+            session,
+            message.id,
+            token,
+            _now(),
+            error_kind="deferred" if rejected.transient else "rejected",
+            reason=rejected.reason,
+            transient=rejected.transient,
+        )
+        commit()
+        return (status, rejected.reason)
+    except Unreachable as unreachable:
+        return unreachable
+    return "sent"
 
 
 def _count(result: BatchResult, status: str, reason: str) -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from flask_babel import force_locale
 
 from survey.domain.mail_rules import names_help
 from survey.domain.readability import lix, without
@@ -16,7 +17,7 @@ INSATS_NAMES = ("daglig verksamhet", "dagliga verksamhet", "boendestöd", "boend
 
 
 def _letter(app, kind, survey_type, language, help_contact=""):
-    with app.test_request_context("/"):
+    with app.test_request_context("/"), force_locale(language):
         return write_letter(
             kind=kind,
             survey_type=survey_type,

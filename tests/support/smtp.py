@@ -37,10 +37,14 @@ class Mailbox:
     data_delay: float = 0.0
     rcpt_delay: float = 0.0
     rcpt_seen: int = 0
+    #: RCPT commands that arrived (counted before `rcpt_delay`).
+    rcpt_started: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # aiosmtpd handler hooks
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        with self.lock:
+            self.rcpt_started += 1
         if self.rcpt_delay:
             time.sleep(self.rcpt_delay)
         with self.lock:
