@@ -231,13 +231,17 @@ def _demo_invitations_and_answers(session, round_, nodes, bestallare, per_unit, 
     for node in nodes:
         for index in range(per_unit):
             gender = rng.choices(["kvinna", "man", None], (0.47, 0.47, 0.06))[0]
+            who_granted = _demo_bestallare(round_.survey_type, bestallare, rng)
+            channel = rng.choice(["letter", "email", "kiosk"])
             issued = issue_invitation(
                 session,
                 round_,
                 node,
                 gender=gender,
-                bestallare=_demo_bestallare(round_.survey_type, bestallare, rng),
-                channel=rng.choice(["letter", "email", "kiosk"]),
+                bestallare=who_granted,
+                channel=channel,
+                # example.org never receives mail; on a laptop MAIL_BACKEND=console prints it.
+                email=f"brukare-{node.id}-{index}@example.org" if channel == "email" else None,
                 handed_out_on=today,
             )
             # Keep the first few per unit unanswered so a newcomer has codes to try.

@@ -64,6 +64,13 @@ def test_the_mail_page_in_a_browser(browser, live_app, live_server, db_session, 
             expect(page.locator("main")).to_contain_text("okand@example.org")
             assert_accessible(page, "sent, one failed")
             assert [str(m["To"]) for m in box.messages] == ["anna@example.org"]
+            # The e-mail itself as a mail program shows it: lang, a real link text, contrast.
+            html = box.messages[0].get_body(("html",)).get_content()
+            letter = context.new_page()
+            letter.set_content(html)
+            expect(letter.get_by_role("link", name="Öppna frågorna")).to_be_visible()
+            assert_accessible(letter, "the e-mail's HTML")
+            letter.close()
             retry = "Försök igen" if lang == "sv" else "Try again"
             with page.expect_navigation():
                 page.get_by_role("button", name=retry).first.click()
