@@ -17,6 +17,7 @@ from survey.models import (
     AuditEvent,
     Invitation,
     OrgNode,
+    OutboxMessage,
     ResultsLink,
     RoleGrant,
     Round,
@@ -48,7 +49,16 @@ def _state(session) -> tuple[int, ...]:
     session.rollback()
     counts = [
         session.scalar(select(func.count()).select_from(model))
-        for model in (AuditEvent, Invitation, OrgNode, Round, RoleGrant, User, ResultsLink)
+        for model in (
+            AuditEvent,
+            Invitation,
+            OrgNode,
+            Round,
+            RoleGrant,
+            User,
+            ResultsLink,
+            OutboxMessage,
+        )
     ]
     changes = [
         select(func.count()).where(User.is_active.is_(False)),
@@ -59,8 +69,26 @@ def _state(session) -> tuple[int, ...]:
         select(func.count()).where(Invitation.status == "withdrawn"),
         select(func.count()).where(OrgNode.valid_to.is_not(None)),
         select(func.count()).where(ResultsLink.revoked_at.is_not(None)),
+        select(func.count()).where(OutboxMessage.status == "failed"),
     ]
     return (*counts, *(session.scalar(query) for query in changes))
+
+
+def _failed_mail(session, round_, unit, invitation_id) -> int:
+    message = OutboxMessage(
+        round_id=round_.id,
+        invitation_id=invitation_id,
+        org_node_id=unit.id,
+        kind="invitation",
+        sequence=0,
+        status="failed",
+        error_kind="rejected",
+        next_attempt_at=datetime.now(UTC),
+        created_at=datetime.now(UTC),
+    )
+    session.add(message)
+    session.commit()
+    return message.id
 
 
 def _results_link(session, round_, unit, user) -> int:
@@ -112,6 +140,7 @@ def test_every_staff_post_without_a_csrf_token_changes_nothing(make_app, db_sess
         "staged_org": "x",
         "staged_targets": "x",
         "results_link": _results_link(db_session, round_, v1, admin),
+        "outbox": _failed_mail(db_session, round_, v1, invitation.invitation_id),
     }
     app = make_app(csrf_enabled=True)
     posted = 0
