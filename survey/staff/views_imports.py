@@ -38,7 +38,13 @@ from survey.staff.views_rounds import _round_or_404
 STAGED_LIFETIME = timedelta(hours=1)
 #: Requests to these endpoints may carry a file of MAX_UPLOAD_BYTES plus the form around it.
 UPLOAD_ENDPOINTS = frozenset(
-    {"staff.recipients_upload", "staff.paper_upload", "staff.org_import", "staff.targets_import"}
+    {
+        "staff.recipients_upload",
+        "staff.paper_upload",
+        "staff.org_import",
+        "staff.targets_import",
+        "staff.round_letters",
+    }
 )
 UPLOAD_REQUEST_LIMIT = MAX_UPLOAD_BYTES + 256 * 1024
 #: Errors shown on the preview page (all are counted; the rest are listed in the CSV below).
