@@ -270,6 +270,7 @@ def _fit(text: str, font: str, size: float, width: float, smallest: float) -> fl
 
 def window_line_fits(text: str) -> bool:
     """Whether an address line fits the window at the smallest size it may be shrunk to."""
+    register_fonts()
     return stringWidth(text, REGULAR, WINDOW_MIN_FONT_SIZE) <= WINDOW_WIDTH
 
 
