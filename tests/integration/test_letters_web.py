@@ -176,3 +176,19 @@ def test_nothing_to_print_is_a_message_on_the_page(client, db_session):
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Det finns ingen inbjudan att skriva ut i de här enheterna" in page
+
+
+def test_a_pdf_that_fails_half_way_hands_out_nothing(client, db_session, monkeypatch):
+    _setup(db_session)
+    sign_in(client)
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the printer's PDF broke half-way")
+
+    monkeypatch.setattr("survey.staff.views_letters.render_letters", broken)
+    response = _post(client, {"unit": "", "language": "sv", "kind": "letters"})
+    assert response.status_code == 500
+    db_session.rollback()
+    assert db_session.scalar(select(Invitation.handed_out_on).limit(1)) is None
+    audited = select(AuditEvent).where(AuditEvent.action.like("invitations.%"))
+    assert db_session.scalar(audited) is None

@@ -53,6 +53,8 @@ def test_the_recipient_list_reader_still_drops_names() -> None:
         keep_personal=True,
     )
     assert kept.headers == ["unit", "name"]  # personnummer is never read
+    unasked = read_table(b"unit,namn\nX,Anna\n", "n.csv", aliases=LETTER_ALIASES)
+    assert unasked.headers == ["unit"]
     assert kept.dropped == ["personnummer"]
 
 
