@@ -192,3 +192,22 @@ def test_a_pdf_that_fails_half_way_hands_out_nothing(client, db_session, monkeyp
     assert db_session.scalar(select(Invitation.handed_out_on).limit(1)) is None
     audited = select(AuditEvent).where(AuditEvent.action.like("invitations.%"))
     assert db_session.scalar(audited) is None
+
+
+def test_a_large_names_file_is_never_spooled_to_disk(client, db_session, monkeypatch):
+    _setup(db_session)
+    sign_in(client)
+
+    def no_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("an upload went to werkzeug's temporary file")
+
+    monkeypatch.setattr("werkzeug.wrappers.request.default_stream_factory", no_disk)
+    padding = "x" * 400
+    csv = "Enhet,Kön,Namn,Gatuadress,Postnummer,Postort,Övrigt\n" + "".join(
+        f"{MINE},kvinna,Person {i},Storgatan {i},12345,Stockholm,{padding}\n" for i in range(1500)
+    )
+    assert len(csv.encode()) > 500 * 1024
+    response = _post(
+        client, {"unit": "", "language": "sv", "kind": "letters"}, (csv.encode(), "namn.csv")
+    )
+    assert response.status_code == 422  # read (in memory) and checked: no invitations left
