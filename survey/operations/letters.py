@@ -13,18 +13,18 @@ staged import, no log line, no audit detail (that holds the round, the unit and 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy.orm import Session
 
 from survey.domain.letter_names import LETTER_ALIASES, pair_rows, read_names
 from survey.domain.recipients import UnitIndex
-from survey.domain.tabular import ImportRejected, UploadRefused, read_table
+from survey.domain.tabular import ImportRejected, RowError, UploadRefused, read_table
 from survey.models import Round
 from survey.operations import audit
 from survey.operations.invitations import mark_handed_out
-from survey.queries.imports import bestallare_index
+from survey.queries.imports import bestallare_index, unit_index_for_round
 from survey.queries.letters import LetterInvitation, letter_invitations
 from survey.queries.organisation import load_tree
 from survey.reports.letters_pdf import LetterRecipient, LetterRound, window_line_fits
@@ -69,6 +69,19 @@ def _names_index(session: Session, round_: Round, unit_ids: set[int]) -> UnitInd
     return UnitIndex.build(chosen, others)
 
 
+def _outside_choice(session: Session, round_: Round, errors: list[RowError]) -> list[RowError]:
+    """A unit of the round that lies outside the chosen units says so, not "not in the round"."""
+    if not any(e.code == "unit_not_in_round" for e in errors):
+        return errors
+    whole = unit_index_for_round(session, round_)
+    return [
+        replace(e, code="unit_not_chosen")
+        if e.code == "unit_not_in_round" and whole.match(e.value).unit_id is not None
+        else e
+        for e in errors
+    ]
+
+
 def plan_letters(
     session: Session,
     round_: Round,
@@ -108,7 +121,7 @@ def plan_letters(
         fits=window_line_fits,
     )
     if checked.errors:
-        raise ImportRejected(checked.errors)
+        raise ImportRejected(_outside_choice(session, round_, checked.errors))
     invitations: dict[int, LetterInvitation] = {
         i.id: i for i in letter_invitations(session, round_, unit_ids, answered_too=True)
     }

@@ -229,6 +229,11 @@ def _target_messages(code: str, p: Mapping[str, Any]) -> tuple[str, str] | None:
             _("Write the text without =, +, - or @ at the start."),
         )
     # Letters: a names file's name and address (the value itself is never repeated).
+    if code == "unit_not_chosen":
+        return (
+            _("The unit “%(value)s” is not among the units chosen for these letters.", **p),
+            _("Choose a unit above that holds it, or remove the row."),
+        )
     if code == "missing_name":
         return (
             _("The name is missing."),

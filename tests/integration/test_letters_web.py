@@ -157,6 +157,7 @@ def test_a_bad_names_file_shows_every_problem_and_prints_nothing(client, db_sess
     assert "Ingenting skrevs ut: 3 problem på 3 rader" in text
     assert "Postnumret är inte fem siffror." in text
     assert "Namnet saknas." in text
+    assert f"Enheten »{OTHERS}« är inte bland de enheter som valts för breven." in text
     assert "Storgatan" not in text  # an address is never repeated in a message
     assert db_session.scalar(select(Invitation.handed_out_on).limit(1)) is None
     wrong = _post(
