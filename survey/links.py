@@ -39,3 +39,9 @@ def public_link(endpoint: str, **values: Any) -> str:
 def respondent_link(token: str) -> str:
     """The personal link of an invitation (its start page)."""
     return public_link("respond.start", token=token)
+
+
+def entry_address() -> str:
+    """Where a brukare types the code from a letter, as printed: "enkat.kommun.se/" without
+    the scheme ("https://") and the last slash."""
+    return public_link("respond.enter_code").split("://", 1)[-1].rstrip("/")

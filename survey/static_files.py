@@ -43,7 +43,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, abort, redirect, url_for
+from flask import Flask, abort, current_app, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_compress import Compress
 from whitenoise import WhiteNoise
@@ -236,3 +236,8 @@ def init_app(app: Flask) -> None:
 
 def _plain_pictogram_src(name: str) -> str:
     return url_for("static", filename=f"pictograms/{name}.svg")
+
+
+def pictogram_folder() -> Path:
+    """The pictogram SVGs (static/pictograms), for documents that draw them (letters)."""
+    return Path(current_app.static_folder or "static") / "pictograms"

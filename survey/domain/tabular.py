@@ -194,8 +194,13 @@ def read_table(
     *,
     aliases: Mapping[str, Iterable[str]] = DEFAULT_ALIASES,
     required: Iterable[str] = (),
+    keep_personal: bool = False,
 ) -> Table:
     """Read an uploaded CSV (.csv/.txt) or workbook (.xlsx) into a Table.
+
+    Name and address columns are dropped (only a digest is kept, `Row.person`) unless
+    `keep_personal` is set and `aliases` name them: the letters read them to print, in
+    memory only (survey/domain/letter_names.py). Personnummer columns are always dropped.
 
     Raises UploadRefused: too_large, wrong_type, macros, zip_bomb, empty, too_many_rows,
     duplicate_columns, missing_columns (params `columns`: canonical names).
@@ -213,7 +218,7 @@ def read_table(
         grid = _csv_grid(data)
     else:
         raise UploadRefused("wrong_type", extension=extension or filename)
-    return _build_table(grid, _alias_index(aliases), tuple(required))
+    return _build_table(grid, _alias_index(aliases), tuple(required), keep_personal)
 
 
 def _extension(filename: str) -> str:
@@ -393,7 +398,9 @@ def _person_digest(values: list[str]) -> str | None:
     return hashlib.sha256("\x1f".join(cleaned).encode()).hexdigest()
 
 
-def _build_table(grid: _Grid, index: dict[str, str], required: tuple[str, ...]) -> Table:
+def _build_table(
+    grid: _Grid, index: dict[str, str], required: tuple[str, ...], keep_personal: bool = False
+) -> Table:
     header_row: list[tuple[str, bool]] | None = None
     rows: list[Row] = []
     errors: list[RowError] = []
@@ -406,7 +413,9 @@ def _build_table(grid: _Grid, index: dict[str, str], required: tuple[str, ...]) 
             if not any(text.strip() for text, _ in cells):
                 continue  # blank lines above the header
             header_row = cells
-            columns, personal, labels, dropped = _read_header(number, cells, index, errors)
+            columns, personal, labels, dropped = _read_header(
+                number, cells, index, errors, keep_personal
+            )
             missing = [name for name in required if name not in labels]
             if missing:
                 raise UploadRefused("missing_columns", columns=missing)
@@ -436,7 +445,11 @@ def _build_table(grid: _Grid, index: dict[str, str], required: tuple[str, ...]) 
 
 
 def _read_header(
-    number: int, cells: list[tuple[str, bool]], index: dict[str, str], errors: list[RowError]
+    number: int,
+    cells: list[tuple[str, bool]],
+    index: dict[str, str],
+    errors: list[RowError],
+    keep_personal: bool = False,
 ) -> tuple[list[tuple[int, str]], list[int], dict[str, str], list[str]]:
     columns: list[tuple[int, str]] = []
     personal: list[int] = []
@@ -452,7 +465,8 @@ def _read_header(
         key = header_key(written)
         if not key:
             continue  # an unnamed column is ignored
-        if key in ignored_keys or key in personal_keys:
+        kept = keep_personal and key in index and key not in ignored_keys
+        if not kept and (key in ignored_keys or key in personal_keys):
             dropped.append(written)
             if key in personal_keys:
                 personal.append(position)

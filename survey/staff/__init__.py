@@ -18,6 +18,7 @@ from survey.staff import (  # noqa: E402, F401
     views_home,
     views_imports,
     views_mail,
+    views_letters,
     views_org,
     views_overview,
     views_reports,

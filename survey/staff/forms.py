@@ -202,6 +202,29 @@ class UploadForm(StaffForm):
     )
 
 
+class LettersForm(StaffForm):
+    """Print letters or code cards for a round (survey/staff/views_letters.py)."""
+
+    unit = SelectField(_l("Units"), choices=[])
+    language = SelectField(
+        _l("Language of the letters"),
+        choices=_choices((("sv", _l("Swedish")), ("en", _l("English")))),
+    )
+    names = FileField(
+        _l("Names and addresses (optional)"),
+        description=_l(
+            "CSV or Excel (.xlsx), at most 5 MB: the recipient list's columns (unit, gender, "
+            "beställare, e-mail) with name and address (namn, c/o, gatuadress, postnummer, "
+            "postort). Used only for this PDF and never saved. Without a file the letters have "
+            "no address and are handed out in person."
+        ),
+    )
+    kind = SelectField(
+        choices=_choices((("letters", "letters"), ("cards", "cards"))),
+        validate_choice=True,
+    )
+
+
 LEVELS = (
     ("forvaltning", _l("Administration (förvaltning)")),
     ("enhet", _l("Unit (enhet)")),

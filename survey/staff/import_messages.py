@@ -28,6 +28,7 @@ _COLUMN_NAMES: Mapping[str, Callable[[], str]] = {
     "period": lambda: _("period"),
     "arsmal": lambda: _("årsmål"),
     "kf_arsmal": lambda: _("KF:s årsmål"),
+    "name": lambda: _("name"),
 }
 
 
@@ -226,6 +227,55 @@ def _target_messages(code: str, p: Mapping[str, Any]) -> tuple[str, str] | None:
         return (
             _("The target “%(value)s” starts like a formula.", **p),
             _("Write the text without =, +, - or @ at the start."),
+        )
+    # Letters: a names file's name and address (the value itself is never repeated).
+    if code == "unit_not_chosen":
+        return (
+            _("The unit “%(value)s” is not among the units chosen for these letters.", **p),
+            _("Choose a unit above that holds it, or remove the row."),
+        )
+    if code == "missing_name":
+        return (
+            _("The name is missing."),
+            _("Write the person's name, or remove the row."),
+        )
+    if code == "missing_street":
+        return (
+            _("The street address is missing."),
+            _("Write the street and number, as on an envelope."),
+        )
+    if code == "missing_postal_code":
+        return (
+            _("The postal code is missing."),
+            _("Write the postal code: five digits, for example 123 45."),
+        )
+    if code == "bad_postal_code":
+        return (
+            _("The postal code is not five digits."),
+            _("Write the postal code as five digits, for example 123 45."),
+        )
+    if code == "missing_city":
+        return (
+            _("The town (postort) is missing."),
+            _("Write the town of the postal code, for example Stockholm."),
+        )
+    if code == "address_line_too_long":
+        return (
+            _("The line is too long for the envelope's window."),
+            _("Shorten it, for example with common abbreviations (lgh, g., v.)."),
+        )
+    if code == "too_many_address_lines":
+        return (
+            _("The address has more than %(limit)s lines.", **p),
+            _("The envelope's window holds %(limit)s lines: leave out a line.", **p),
+        )
+    if code == "no_invitation":
+        return (
+            _("There is no invitation left for this row's unit, gender, beställare and e-mail."),
+            _(
+                "Import the person in the recipient list first, or check that the unit, "
+                "gender, beställare and e-mail are as in the recipient list."
+            ),
         )
     if code == "duplicate_target":
         return (

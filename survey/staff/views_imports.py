@@ -7,10 +7,11 @@ the confirm step imports all of them or none, re-checking at import time.
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -38,9 +39,18 @@ from survey.staff.views_rounds import _round_or_404
 STAGED_LIFETIME = timedelta(hours=1)
 #: Requests to these endpoints may carry a file of MAX_UPLOAD_BYTES plus the form around it.
 UPLOAD_ENDPOINTS = frozenset(
-    {"staff.recipients_upload", "staff.paper_upload", "staff.org_import", "staff.targets_import"}
+    {
+        "staff.recipients_upload",
+        "staff.paper_upload",
+        "staff.org_import",
+        "staff.targets_import",
+        "staff.round_letters",
+    }
 )
 UPLOAD_REQUEST_LIMIT = MAX_UPLOAD_BYTES + 256 * 1024
+#: Uploads that must never touch the disk (names and addresses for letters): held in memory,
+#: which UPLOAD_REQUEST_LIMIT bounds, not in werkzeug's temporary file for files over 500 kB.
+IN_MEMORY_UPLOADS = frozenset({"staff.round_letters"})
 #: Errors shown on the preview page (all are counted; the rest are listed in the CSV below).
 SHOWN_ERRORS = 500
 
@@ -52,6 +62,12 @@ def allow_uploads() -> None:
         # Refuse a declared oversize body before anything is read or spooled to disk.
         if (request.content_length or 0) > UPLOAD_REQUEST_LIMIT:
             abort(413)
+        if request.endpoint in IN_MEMORY_UPLOADS:
+            request._get_file_stream = _in_memory_stream  # type: ignore[method-assign]
+
+
+def _in_memory_stream(*args: Any, **kwargs: Any) -> IO[bytes]:
+    return io.BytesIO()
 
 
 def _read_upload(form: UploadForm) -> tuple[bytes, str] | None:

@@ -155,6 +155,7 @@ MATRIX: dict[str, Row] = {
         "POST", "/personal/omgangar/{round}/mottagarlista/{staged_recipients}", "invitations"
     ),
     "staff.paper_upload": Row("GET", "/personal/omgangar/{round}/pappersenkater", "invitations"),
+    "staff.round_letters": Row("GET", "/personal/omgangar/{round}/brev", "invitations"),
     "staff.paper_confirm": Row(
         "POST", "/personal/omgangar/{round}/pappersenkater/{staged_paper}", "invitations"
     ),
