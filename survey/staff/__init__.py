@@ -19,6 +19,7 @@ from survey.staff import (  # noqa: E402, F401
     views_imports,
     views_org,
     views_overview,
+    views_paper,
     views_reports,
     views_results_links,
     views_rounds,
