@@ -14,9 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.domain.access import Access, Permission
+from survey.domain.question_banks import load_bank
 from survey.models import Invitation, Round
 from survey.queries.imports import round_unit_ids
 from survey.queries.organisation import in_scope, load_tree
+from survey.reports.paper_pdf import PaperForm, PaperFormDocument
 
 PERMISSION = Permission.MANAGE_INVITATIONS
 #: Invitations that may still be answered on paper.
@@ -159,3 +161,23 @@ def subtree_leaf_ids(session: Session, round_: Round, access: Access, node_id: i
         return set()
     under = {n.id for n in tree.by_id[node_id].walk()}
     return under & scoped & round_unit_ids(session, round_, tree)
+
+
+def paper_document(round_: Round, forms: list[PaperForm]) -> PaperFormDocument:
+    """What the paper-form renderer needs of a round: its bank and settings, and the forms."""
+    return PaperFormDocument(
+        bank=load_bank(round_.survey_type, round_.bank_version),
+        organiser=round_.organiser,
+        period=round_.period,
+        closes_on=round_.closes_on,
+        ask_free_text=round_.ask_free_text,
+        forms=forms,
+    )
+
+
+def personal_forms(round_: Round, invitations: list[UnusedInvitation]) -> list[PaperForm]:
+    """One form per invitation; gender is asked where the survey would ask it."""
+    return [
+        PaperForm(item.code, ask_gender=round_.always_ask_gender or item.gender is None)
+        for item in invitations
+    ]

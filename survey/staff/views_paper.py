@@ -60,12 +60,14 @@ from survey.queries.paper_forms import (
     EntryCode,
     entry_units,
     find_entry_code,
+    paper_document,
+    personal_forms,
     print_units,
     subtree_leaf_ids,
     unanswered_codes,
     unused_invitations,
 )
-from survey.reports.paper_pdf import PaperForm, PaperFormDocument, render_paper_forms
+from survey.reports.paper_pdf import PaperForm, render_paper_forms
 from survey.staff.forms import ConfirmForm, PaperCodeForm, PaperPrintForm, PaperUnitForm
 from survey.staff.guard import current_access, route
 from survey.staff.import_messages import describe, describe_refusal
@@ -105,24 +107,6 @@ def _pdf_response(data: bytes, filename: str) -> Response:
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def paper_document(round_: Round, forms: list[PaperForm]) -> PaperFormDocument:
-    return PaperFormDocument(
-        bank=_bank(round_),
-        organiser=round_.organiser,
-        period=round_.period,
-        closes_on=round_.closes_on,
-        ask_free_text=round_.ask_free_text,
-        forms=forms,
-    )
-
-
-def personal_forms(round_: Round, invitations: list[Any]) -> list[PaperForm]:
-    return [
-        PaperForm(item.code, ask_gender=round_.always_ask_gender or item.gender is None)
-        for item in invitations
-    ]
 
 
 def _print_page(round_: Round, form: PaperPrintForm, status: int = 200) -> ResponseReturnValue:
