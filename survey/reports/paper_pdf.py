@@ -137,9 +137,13 @@ def _svg(path: str) -> Drawing | None:
     from svglib.svglib import svg2rlg
 
     try:
-        return svg2rlg(path)
+        drawing = svg2rlg(path)
     except Exception:  # a broken picture must not stop the document
         return None
+    if drawing is not None:
+        # A drawing names a font even when it draws no text: ours, not an unembedded Helvetica.
+        drawing.initialFontName = REGULAR
+    return drawing
 
 
 class Pictogram(Flowable):
