@@ -293,7 +293,10 @@ class PaperCodeForm(StaffForm):
 
     code = StringField(
         _l("Code on the form"),
-        validators=[Length(max=40)],
+        validators=[
+            DataRequired(_l("Type the code printed at the bottom of the form.")),
+            Length(max=40),
+        ],
         description=_l(
             "As printed at the bottom of every page, for example ACEF-GHKM. Small or capital "
             "letters, spaces and dashes do not matter."

@@ -152,7 +152,8 @@ def test_the_pdf_is_a4_with_title_language_and_embedded_fonts(runner, db_session
 
     for page in reader.pages:
         collect(page["/Resources"])
-    assert fonts and all("DejaVuSans" in name for name in fonts), fonts
+    assert fonts
+    assert all("DejaVuSans" in name for name in fonts), fonts
 
 
 def test_page_one_is_not_blank(runner, db_session, world, tmp_path) -> None:
@@ -175,7 +176,8 @@ def test_english(runner, db_session, world, tmp_path) -> None:
     assert text.startswith("A survey for you")
     for question in bank.questions:
         assert squash(question.text["en"]) in text
-    assert "Code:" in text and "I don't know 0" in text
+    assert "Code:" in text
+    assert "I don't know 0" in text
 
 
 @pytest.mark.parametrize(
@@ -193,7 +195,8 @@ def test_bad_input_is_one_line_and_writes_nothing(
     result = run(runner, *args, "-o", str(out))
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], result.output
+    assert len(lines) == 1, result.output
+    assert message in lines[0]
     assert not out.exists()
 
 
@@ -207,11 +210,13 @@ def test_nothing_to_print_and_a_closed_round(runner, db_session, world, tmp_path
     )
     db_session.commit()
     result = run(runner, "--round", "DV-PRINT", "--unit", "F/E2", "-o", str(out))
-    assert result.exit_code == 1 and "no unused invitation" in result.output
+    assert result.exit_code == 1
+    assert "no unused invitation" in result.output
     close_round(db_session, db_session.get(Round, round_.id), round_.closes_on)
     db_session.commit()
     result = run(runner, "--round", "DV-PRINT", "-o", str(out))
-    assert result.exit_code == 1 and "is closed" in result.output
+    assert result.exit_code == 1
+    assert "is closed" in result.output
     assert not out.exists()
     # A blank form of a closed round can still be printed (for the archive).
     assert run(runner, "--round", "DV-PRINT", "--blank", "-o", str(out)).exit_code == 0
@@ -231,13 +236,15 @@ def test_the_staff_page_prints_blank_and_personal_forms_in_scope(client, db_sess
     assert "F/E1/Växtverket (2 oanvända)" in html
     assert "Caféet" not in html  # outside the person's units
     blank = client.get("/personal/omgangar/DV-PRINT/pappersenkater/utskrift/tomt.pdf?sprak=en")
-    assert blank.status_code == 200 and blank.mimetype == "application/pdf"
+    assert blank.status_code == 200
+    assert blank.mimetype == "application/pdf"
     assert "A survey for you" in pages_of(blank.data)[0]
     personal = client.post(
         "/personal/omgangar/DV-PRINT/pappersenkater/utskrift",
         data={"unit": enhet.id, "language": "sv"},
     )
-    assert personal.status_code == 200 and personal.mimetype == "application/pdf"
+    assert personal.status_code == 200
+    assert personal.mimetype == "application/pdf"
     text = " ".join(pages_of(personal.data))
     for item in issued[:3]:
         assert format_code(item.short_code) in text

@@ -102,7 +102,9 @@ def test_parse_entry() -> None:
 
 def test_a_helper_without_med_hjalp_is_left_out_as_the_survey_would() -> None:
     parsed = parse_entry(BANK, {"BG_VEM": "1", "BG_HJALPARE": "2"}, ask_gender=False)
-    assert parsed.ok and parsed.helper is None and parsed.helper_dropped
+    assert parsed.ok
+    assert parsed.helper is None
+    assert parsed.helper_dropped
 
 
 def test_every_bad_key_is_reported_and_nothing_else_is_lost() -> None:
@@ -114,7 +116,8 @@ def test_every_bad_key_is_reported_and_nothing_else_is_lost() -> None:
 
 def test_gender_is_not_read_when_it_is_not_asked() -> None:
     parsed = parse_entry(BANK, {"BG_KON": "9"}, ask_gender=False)
-    assert parsed.ok and parsed.gender is None
+    assert parsed.ok
+    assert parsed.gender is None
 
 
 CODES = ["ACEFGHKM", "ACEFGHKN", "TWXY3467", "PRTW9CEF", "CCCCCCCC"]
