@@ -101,6 +101,7 @@ def demo(seed: int, per_unit: int) -> None:
                 closes_on=today + timedelta(days=60),
                 units=nodes,
                 organiser="Hägersten-Älvsjö stadsdelsförvaltning",
+                help_contact="Fråga personalen eller ring Anna Svensson, 08-508 00 000.",
             )
             _demo_invitations_and_answers(session, round_, nodes, bestallare, per_unit, rng, today)
         _demo_targets(session, today.year)
@@ -237,6 +238,7 @@ def _demo_invitations_and_answers(session, round_, nodes, bestallare, per_unit, 
                 gender=gender,
                 bestallare=_demo_bestallare(round_.survey_type, bestallare, rng),
                 channel=rng.choice(["letter", "email", "kiosk"]),
+                handed_out_on=today,
             )
             # Keep the first few per unit unanswered so a newcomer has codes to try.
             if index < 3 or rng.random() > 0.8:
@@ -340,6 +342,9 @@ def _find_round(code: str) -> Round:
 @click.option("--title", default="", help="Title shown to staff (default: the code).")
 @click.option("--organiser", default="", help="Who runs the survey, shown on the start page.")
 @click.option(
+    "--help-contact", default="", help="Who the brukare can ask for help (letters, e-mails)."
+)
+@click.option(
     "--opens", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD; default today)."
 )
 @click.option(
@@ -359,6 +364,7 @@ def create_round_command(
     more_units: tuple[str, ...],
     title: str,
     organiser: str,
+    help_contact: str,
     opens: datetime | None,
     closes: datetime | None,
     bank_version: str | None,
@@ -401,6 +407,7 @@ def create_round_command(
             units=units,
             title=title,
             organiser=organiser,
+            help_contact=help_contact,
             bank_version=bank_version,
             ask_free_text=not no_free_text,
             always_ask_gender=always_ask_gender,

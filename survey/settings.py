@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 #: The checkout's instance/ folder, beside the package (the supported install is editable).
 DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
@@ -54,6 +55,10 @@ class Settings:
     #: Sign-in attempts: per client address, and per account (whatever the address).
     login_address_limit: str = "20 per minute;200 per hour"
     login_account_limit: str = "5 per minute;30 per hour"
+    #: The address brukare reach the app at (e.g. https://enkat.exempel.se), for the links
+    #: in letters, QR codes and e-mails; "" uses the address of the request (the web) or
+    #: http://127.0.0.1:5000 (the command line).
+    public_url: str = ""
 
     @classmethod
     def from_env(
@@ -82,6 +87,7 @@ class Settings:
             staff_absolute_hours=int(env.get("STAFF_ABSOLUTE_HOURS", "12")),
             login_address_limit=env.get("LOGIN_ADDRESS_LIMIT", "20 per minute;200 per hour"),
             login_account_limit=env.get("LOGIN_ACCOUNT_LIMIT", "5 per minute;30 per hour"),
+            public_url=_public_url(env.get("PUBLIC_URL", "")),
         )
 
     def flask_config(self) -> dict[str, object]:
@@ -145,3 +151,14 @@ def _report_decimals(text: str) -> int:
     if text.strip() not in ("0", "1"):
         raise ValueError("REPORT_DECIMALS must be 0 or 1")
     return int(text)
+
+
+def _public_url(text: str) -> str:
+    """An http(s) address without a trailing slash; a malformed one stops the start."""
+    url = text.strip().rstrip("/")
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError("PUBLIC_URL must look like https://enkat.exempel.se")
+    return url

@@ -60,6 +60,10 @@ class Invitation(Model):
     #: Set with status "withdrawn": one of WITHDRAW_REASONS, and the day.
     withdrawn_reason: Mapped[str | None] = mapped_column(String(12))
     withdrawn_on: Mapped[date | None]
+    #: The day its code or link was first given to someone: a printed letter or form, an
+    #: e-mail, the page that shows a new invitation, a kiosk. None: never given to anyone, so
+    #: a kiosk may use it (an invitation handed out twice would let two people share it).
+    handed_out_on: Mapped[date | None]
 
     round_: Mapped[Round] = relationship()
     unit: Mapped[OrgNode] = relationship(foreign_keys=[org_node_id])

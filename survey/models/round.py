@@ -47,6 +47,9 @@ class Round(Model):
     include_proxy_answers: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     #: Who runs the survey, shown on the start page ("Hägersten-Älvsjö stadsdelsförvaltning").
     organiser: Mapped[str] = mapped_column(String(200), default="")
+    #: Who a brukare can ask for help with the survey, in the letters and e-mails
+    #: (e.g. "Ring Anna Svensson, 08-123 45 67"); "" leaves the line out.
+    help_contact: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     units: Mapped[list[OrgNode]] = relationship(secondary=round_unit)
 

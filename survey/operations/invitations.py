@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from survey.domain.round_rules import check_invitation
@@ -37,10 +38,13 @@ def issue_invitation(
     bestallare: OrgNode | None = None,
     email: str | None = None,
     channel: str = "link",
+    handed_out_on: date | None = None,
 ) -> IssuedInvitation:
     """Create one invitation with a fresh token and short code.
 
     Refuses (InvitationRefused) a closed round, and a unit that is not one of the round's.
+    `handed_out_on`: the day its code is given to someone (see Invitation.handed_out_on);
+    None keeps it unused, for a kiosk.
     """
     in_round = unit.id is not None and any(u.id == unit.id for u in round_.units)
     if round_.is_closed or not in_round:
@@ -61,7 +65,29 @@ def issue_invitation(
         short_code=_unused_code(session),
         status="not_started",
         created_at=datetime.now(UTC),
+        handed_out_on=handed_out_on,
     )
     session.add(invitation)
     session.flush()
     return IssuedInvitation(invitation.id, invitation.token, invitation.short_code)
+
+
+def mark_handed_out(
+    session: Session, invitation_ids: Iterable[int], channel: str, today: date
+) -> int:
+    """Record that these invitations' codes were given out (printed, sent, shown) today by
+    `channel`; the first day and channel stay when one is handed out again (a reprint, a
+    reminder). Returns how many were given out for the first time."""
+    ids = list(invitation_ids)
+    marked = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        result = session.execute(
+            update(Invitation)
+            .where(Invitation.id.in_(chunk), Invitation.handed_out_on.is_(None))
+            .values(handed_out_on=today, channel=channel)
+            .execution_options(synchronize_session=False)
+        )
+        marked += result.rowcount or 0  # type: ignore[attr-defined]
+    session.flush()
+    return marked

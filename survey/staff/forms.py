@@ -142,6 +142,13 @@ class RoundForm(StaffForm):
         validators=[Optional(), Length(max=200)],
         description=_l("For example Hägersten-Älvsjö stadsdelsförvaltning."),
     )
+    help_contact = StringField(
+        _l("Who the brukare can ask for help"),
+        validators=[Optional(), Length(max=200)],
+        description=_l(
+            "Printed in the letters and e-mails, for example: Ring Anna Svensson, 08-123 45 67."
+        ),
+    )
     ask_free_text = BooleanField(_l("Ask the free-text question at the end"), default=True)
     always_ask_gender = BooleanField(_l("Always ask for gender, even when the list gives it"))
 

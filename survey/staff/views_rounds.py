@@ -18,6 +18,7 @@ from survey.domain.question_banks import all_bank_files, version_key
 from survey.domain.staff_refusals import StaffRefusal
 from survey.domain.tokens import format_code
 from survey.extensions import db
+from survey.links import respondent_link
 from survey.models import Insats, Invitation, OrgNode, Round
 from survey.operations import invitations as invitation_ops
 from survey.operations import rounds as round_ops
@@ -140,6 +141,7 @@ def round_new() -> ResponseReturnValue:
                 closes_on=form.closes_on.data or today,
                 units=_chosen_units(form.units.data or []),
                 organiser=form.organiser.data or "",
+                help_contact=form.help_contact.data or "",
                 ask_free_text=bool(form.ask_free_text.data),
                 always_ask_gender=bool(form.always_ask_gender.data),
                 bank_version=version,
@@ -228,6 +230,9 @@ def round_edit(code: str) -> ResponseReturnValue:
             )
             if form.organiser.data is not None and form.organiser.data != round_.organiser:
                 round_.organiser = form.organiser.data
+            help_contact = (form.help_contact.data or "").strip()
+            if help_contact != round_.help_contact:
+                round_.help_contact = help_contact
         except StaffRefusal as refusal:
             db.session.rollback()
             flash(refusal_text(refusal), "error")
@@ -381,7 +386,12 @@ def invitation_new(code: str) -> ResponseReturnValue:
         unit = next(u for u in units if u.id == form.unit.data)
         try:
             issued = invitation_ops.issue_invitation(
-                db.session, round_, unit, gender=form.gender.data or None, channel="link"
+                db.session,
+                round_,
+                unit,
+                gender=form.gender.data or None,
+                channel="link",
+                handed_out_on=local_today(),
             )
         except StaffRefusal as refusal:
             db.session.rollback()
@@ -397,7 +407,7 @@ def invitation_new(code: str) -> ResponseReturnValue:
                 detail={"round": round_.code, "unit": unit.path(), "count": 1},
             )
             db.session.commit()
-            link = url_for("respond.start", token=issued.token, _external=True)
+            link = respondent_link(issued.token)
             qr = segno.make(link, error="m")
             svg = Markup(qr.svg_inline(scale=6, border=2, dark="#000", light="#fff"))  # noqa: S704
             return render_template(

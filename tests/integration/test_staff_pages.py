@@ -32,6 +32,7 @@ def _round_form(code, units, **extra):
         "bank_version": "",
         "units": [str(u.id) for u in units],
         "organiser": "Testkommunen",
+        "help_contact": "Ring Anna, 08-123 45 67",
         "ask_free_text": "y",
     }
     data.update(extra)
@@ -71,6 +72,7 @@ def test_create_edit_open_a_round_and_hand_out_one_invitation(client, db_session
     db_session.expire_all()
     assert round_.title == "Ny titel"
     assert [u.name for u in round_.units] == ["Växtverket"]
+    assert round_.help_contact == "Ring Anna, 08-123 45 67"
     assert client.post("/personal/omgangar/DV-2026/oppna").status_code == 302
     db_session.expire_all()
     assert not round_.is_draft
@@ -82,6 +84,8 @@ def test_create_edit_open_a_round_and_hand_out_one_invitation(client, db_session
     invitation = db_session.scalar(select(Invitation))
     assert invitation.gender == "kvinna"
     assert invitation.token in body
+    # Its code is on the screen: it is handed out, and no kiosk may give it to someone else.
+    assert invitation.handed_out_on == local_today()
     assert "<svg" in body
     # The overview counts it.
     overview = client.get("/personal/omgangar/DV-2026/oversikt")
