@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from survey.domain.access import Access, Permission
@@ -106,16 +106,28 @@ class UnusedInvitation:
 
 
 def unused_invitations(
-    session: Session, round_: Round, access: Access, unit_ids: set[int] | None = None
+    session: Session,
+    round_: Round,
+    access: Access,
+    unit_ids: set[int] | None = None,
+    *,
+    include_printed: bool = False,
 ) -> list[UnusedInvitation]:
-    """The round's not-started invitations in scope (under `unit_ids` when given), in the
-    order of their units' paths, then by id: one personalised form each."""
+    """The round's invitations in scope (under `unit_ids` when given) that nobody has been
+    given yet (not started, never handed out: no letter, e-mail, kiosk or earlier form), in
+    the order of their units' paths, then by id: one personalised form each. One handed out
+    already belongs to someone; printing it again would let two people share a code.
+    `include_printed` adds those handed out as paper forms and not started (lost forms
+    printed again for the same people)."""
     query = select(
         Invitation.id, Invitation.short_code, Invitation.org_node_id, Invitation.gender
     ).where(
         Invitation.round_id == round_.id,
         Invitation.status == "not_started",
         Invitation.pending_response_id.is_(None),
+        or_(Invitation.handed_out_on.is_(None), Invitation.channel == "paper")
+        if include_printed
+        else Invitation.handed_out_on.is_(None),
         in_scope(access, PERMISSION, Invitation.org_node_id),
     )
     found = [UnusedInvitation(*row) for row in session.execute(query.order_by(Invitation.id))]

@@ -324,3 +324,6 @@ class PaperPrintForm(StaffForm):
     language = SelectField(
         _l("Language of the form"), choices=_choices(LANGUAGE_CHOICES), default="sv"
     )
+    reprint = BooleanField(
+        _l("Also print again the forms printed before that have not been answered (lost forms)")
+    )

@@ -49,6 +49,7 @@ from survey.extensions import db
 from survey.i18n import document_language
 from survey.models import Round
 from survey.operations import audit
+from survey.operations.invitations import mark_handed_out
 from survey.operations.paper_entry import (
     AlreadySaved,
     StagedEntry,
@@ -112,7 +113,8 @@ def _pdf_response(data: bytes, filename: str) -> Response:
 def _print_page(round_: Round, form: PaperPrintForm, status: int = 200) -> ResponseReturnValue:
     units = print_units(db.session, round_, current_access())
     form.unit.choices = [
-        (unit.id, _("%(path)s (%(n)s unused)", path=unit.path, n=unit.unused)) for unit in units
+        (unit.id, _("%(path)s (%(n)s not handed out)", path=unit.path, n=unit.unused))
+        for unit in units
     ]
     return render_template(
         "staff/paper_print.html", round_=round_, form=form, units=units, section="print"
@@ -156,9 +158,16 @@ def paper_print_personal(code: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _print_page(round_, form, 400)
     leaves = subtree_leaf_ids(db.session, round_, current_access(), form.unit.data)
-    invitations = unused_invitations(db.session, round_, current_access(), leaves)
+    invitations = unused_invitations(
+        db.session, round_, current_access(), leaves, include_printed=form.reprint.data
+    )
     if not invitations:
-        form.unit.errors = [_("Every invitation of this unit is used: there is no form to print.")]
+        form.unit.errors = [
+            _(
+                "Every invitation of this unit has been handed out or answered: there is no "
+                "form to print. Print the blank form, or make new invitations."
+            )
+        ]
         return _print_page(round_, form, 422)
     language = _language(form.language.data)
     with force_locale(language):
@@ -167,8 +176,10 @@ def paper_print_personal(code: str) -> ResponseReturnValue:
             document_language(language),
             pictograms=pictogram_dir(),
         )
-    # TODO(handed_out_on): mark these invitations handed out once the lead's
-    # Invitation.handed_out_on and its operation are in main.
+    # Printed forms are handed out: no kiosk, letter or later print gives their codes again.
+    mark_handed_out(
+        db.session, [item.invitation_id for item in invitations], "paper", local_today()
+    )
     audit.record(
         db.session,
         "paper.print_personal",

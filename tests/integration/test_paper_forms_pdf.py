@@ -211,7 +211,7 @@ def test_nothing_to_print_and_a_closed_round(runner, db_session, world, tmp_path
     db_session.commit()
     result = run(runner, "--round", "DV-PRINT", "--unit", "F/E2", "-o", str(out))
     assert result.exit_code == 1
-    assert "no unused invitation" in result.output
+    assert "still to be handed out" in result.output
     close_round(db_session, db_session.get(Round, round_.id), round_.closes_on)
     db_session.commit()
     result = run(runner, "--round", "DV-PRINT", "-o", str(out))
@@ -233,7 +233,7 @@ def test_the_staff_page_prints_blank_and_personal_forms_in_scope(client, db_sess
     page = client.get("/personal/omgangar/DV-PRINT/pappersenkater/utskrift")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "F/E1/Växtverket (2 oanvända)" in html
+    assert "F/E1/Växtverket (2 inte utdelade)" in html
     assert "Caféet" not in html  # outside the person's units
     blank = client.get("/personal/omgangar/DV-PRINT/pappersenkater/utskrift/tomt.pdf?sprak=en")
     assert blank.status_code == 200
@@ -257,3 +257,33 @@ def test_the_staff_page_prints_blank_and_personal_forms_in_scope(client, db_sess
         data={"unit": cafe_id, "language": "sv"},
     )
     assert refused.status_code == 400
+
+
+def test_printing_hands_the_forms_out_once_and_a_reprint_prints_them_again(
+    runner, db_session, world, tmp_path
+):
+    round_, issued, _answered = world
+    # One code went out in a letter: it belongs to someone, no form is printed for it.
+    db_session.execute(
+        Invitation.__table__.update()
+        .where(Invitation.id == issued[1].invitation_id)
+        .values(handed_out_on=round_.opens_on, channel="letter")
+    )
+    db_session.commit()
+    text = " ".join(pages_of(cli_pdf(runner, tmp_path, "--unit", "F/E1")))
+    assert format_code(issued[0].short_code) in text
+    assert format_code(issued[1].short_code) not in text
+    db_session.rollback()
+    printed = db_session.get(Invitation, issued[0].invitation_id)
+    assert printed.handed_out_on is not None
+    assert printed.channel == "paper"
+    letter = db_session.get(Invitation, issued[1].invitation_id)
+    assert letter.channel == "letter"
+    # A second print has nothing left; --reprint gives the printed, unanswered forms again.
+    out = tmp_path / "again.pdf"
+    again = run(runner, "--round", "DV-PRINT", "--unit", "F/E1", "-o", str(out))
+    assert again.exit_code == 1
+    reprint = " ".join(pages_of(cli_pdf(runner, tmp_path, "--unit", "F/E1", "--reprint")))
+    assert format_code(issued[0].short_code) in reprint
+    assert format_code(issued[2].short_code) in reprint
+    assert format_code(issued[1].short_code) not in reprint
