@@ -53,9 +53,7 @@ def paper_group() -> None:
 @click.option("--round", "code", required=True, help="The round's code.")
 @click.option("--unit", "unit_path", default=None, help="Only invitations under this unit.")
 @click.option("--blank", is_flag=True, help="One blank form (no code) to copy.")
-@click.option(
-    "--reprint", is_flag=True, help="Also forms printed before and still unanswered."
-)
+@click.option("--reprint", is_flag=True, help="Also forms printed before and still unanswered.")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="FILE.pdf")
 @click.option("--language", type=click.Choice(["sv", "en"]), default="sv", show_default=True)
 def paper_form_command(

@@ -184,6 +184,7 @@ def paper_document(round_: Round, forms: list[PaperForm]) -> PaperFormDocument:
         closes_on=round_.closes_on,
         ask_free_text=round_.ask_free_text,
         forms=forms,
+        help_contact=round_.help_contact,
     )
 
 

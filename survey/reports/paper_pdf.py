@@ -85,6 +85,8 @@ class PaperFormDocument:
     closes_on: date
     ask_free_text: bool
     forms: Sequence[PaperForm]
+    #: Who a brukare can ask for help ("Ring Anna Svensson, 08-123 45 67"); "" leaves it out.
+    help_contact: str = ""
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -236,6 +238,13 @@ def _cover(
         ),
         _p(gettext("Please answer by %(date)s.", date=day), styles["body"]),
     ]
+    if doc.help_contact:
+        story.append(
+            _p(
+                gettext("Questions about the survey? %(contact)s", contact=doc.help_contact),
+                styles["body"],
+            )
+        )
     if form.code is not None:
         story.append(Spacer(1, 6))
         story.append(

@@ -72,6 +72,8 @@ def test_a_blank_form_has_every_question_the_keys_and_an_empty_code_box(
     runner, db_session, world, tmp_path
 ):
     round_, _issued, _answered = world
+    round_.help_contact = "Ring Anna Svensson, 08-123 45 67"
+    db_session.commit()
     data = cli_pdf(runner, tmp_path, "--blank")
     pages = pages_of(data)
     bank = load_bank(round_.survey_type, round_.bank_version)
@@ -93,6 +95,7 @@ def test_a_blank_form_has_every_question_the_keys_and_an_empty_code_box(
     assert "Ingen får veta vad du svarar." in cover
     assert "Lägg formuläret i kuvertet" in cover
     assert f"Svara senast {round_.closes_on.day}" in cover
+    assert "Har du frågor om enkäten? Ring Anna Svensson, 08-123 45 67" in cover
     # Every page: an empty code box (no code), and its page number.
     for index, page in enumerate(pages, 1):
         assert "Kod:" in page
