@@ -400,3 +400,47 @@ def test_an_entered_form_shares_no_transaction_id_with_its_invitation(client, db
     for table in ("survey_response", "answer", "free_text_comment"):
         shared = since_start(table) & invitation_side
         assert not shared, f"{table} was written by a transaction that touched an invitation"
+
+
+def test_two_saves_that_both_read_the_waiting_form_enter_it_once(client, db_session, world):
+    """What two requests racing each other do: both have read the typed form before either
+    saved it; the conditional UPDATE lets one through."""
+    from survey.clock import local_today
+    from survey.operations.paper_entry import AlreadySaved, load_entry, save_entry
+
+    round_, _issued, units = world
+    sign_in(client)
+    first = client.post(f"{BASE}/utan-kod", data={"unit": units["inside"].id})
+    review = type_answers(
+        client, first, {"DV_RADD": "1", "BG_KON": "1"}, unit=units["inside"].id
+    ).headers["Location"]
+    staged_id = review.rsplit("/", 1)[-1]
+    user_id = db_session.scalar(select(StagedImport.user_id))
+    round_ = db_session.get(Round, round_.id)
+    one = load_entry(db_session, round_, user_id=user_id, staged_id=staged_id)
+    other = load_entry(db_session, round_, user_id=user_id, staged_id=staged_id)
+    assert one is not None
+    assert other is not None
+    assert one.row is not None
+    assert other.row is not None
+    save_entry(
+        db_session,
+        round_,
+        one,
+        today=local_today(),
+        commit=db_session.commit,
+        user_id=user_id,
+        batch_size=1,
+    )
+    with pytest.raises(AlreadySaved):
+        save_entry(
+            db_session,
+            round_,
+            other,
+            today=local_today(),
+            commit=db_session.commit,
+            user_id=user_id,
+            batch_size=1,
+        )
+    db_session.rollback()
+    assert count(db_session, SurveyResponse) == 1
