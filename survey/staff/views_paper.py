@@ -47,10 +47,11 @@ from survey.domain.tabular import ImportRejected, UploadRefused
 from survey.domain.tokens import format_code, looks_like_nonce, new_form_nonce, normalise_code
 from survey.extensions import db
 from survey.i18n import document_language
-from survey.models import Round
+from survey.models import Invitation, Round, StagedImport
 from survey.operations import audit
 from survey.operations.invitations import mark_handed_out
 from survey.operations.paper_entry import (
+    ENTRY_PREFIX,
     AlreadySaved,
     StagedEntry,
     load_entry,
@@ -508,15 +509,15 @@ def paper_entry_answers(code: str) -> ResponseReturnValue:
 # --- entry: read back, then save once -----------------------------------------------------
 
 
-def _readback(round_: Round, entry: StagedEntry, *, problem: str | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def _readback(
+    round_: Round, entry: StagedEntry, *, problem: str | None = None, status: int = 200
+) -> ResponseReturnValue:
     bank = _bank(round_)
     row = entry.row
     assert row is not None  # noqa: S101
     coded = None
     ask_gender = True
     if row.invitation_id is not None:
-        from survey.models import Invitation
-
         invitation = db.session.get(Invitation, row.invitation_id)
         if invitation is None:
             abort(404)
@@ -562,9 +563,6 @@ def _readback(round_: Round, entry: StagedEntry, *, problem: str | None = None, 
 
 
 def _nonce_of(entry: StagedEntry) -> str:
-    from survey.models import StagedImport
-    from survey.operations.paper_entry import ENTRY_PREFIX
-
     staged = db.session.get(StagedImport, entry.id)
     return staged.filename[len(ENTRY_PREFIX) :] if staged is not None else ""
 
