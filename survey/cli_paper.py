@@ -59,7 +59,7 @@ def paper_group() -> None:
 def paper_form_command(
     code: str, unit_path: str | None, blank: bool, reprint: bool, output: Path, language: str
 ) -> None:
-    """Paper questionnaires: a blank one, or one per unused invitation (with its code)."""
+    """Paper questionnaires: a blank one, or one per invitation not yet handed out."""
     round_ = db.session.scalar(select(Round).where(Round.code == code.strip()))
     if round_ is None:
         fail(f"no round with the code {code!r}")

@@ -1,7 +1,8 @@
 """Paper forms on the staff side: print them, and enter the returned ones by keyboard.
 
 - `/omgangar/<code>/pappersenkater/utskrift`: a blank form to copy (PDF, GET) and one
-  personalised form per unused invitation under a unit (PDF, POST: printing hands them out).
+  personalised form per invitation not yet handed out under a unit (PDF, POST: printing
+  hands them out).
 - `/omgangar/<code>/pappersenkater/mata-in`: type the code (or choose the unit of a form
   without one), then one key per answer, read back in words, then "Spara" — once.
 
