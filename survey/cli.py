@@ -54,8 +54,9 @@ DEMO_WEIGHTS = {2: (0.85, 0.15), 3: (0.78, 0.15, 0.07)}
 
 def register_cli(app: Flask) -> None:
     from survey.cli_indicators import register_indicator_cli
-    from survey.cli_mail import register_mail_cli
     from survey.cli_letters import register_letters_cli
+    from survey.cli_mail import register_mail_cli
+    from survey.cli_paper import register_paper_cli
     from survey.cli_reports import register_report_cli
     from survey.cli_staff import register_staff_cli
     from survey.cli_targets import register_targets_cli
@@ -69,6 +70,7 @@ def register_cli(app: Flask) -> None:
     register_report_cli(app)
     register_mail_cli(app)
     register_letters_cli(app)
+    register_paper_cli(app)
 
 
 @click.command("demo")

@@ -311,3 +311,42 @@ class TargetForm(StaffForm):
         validators=[Optional(), Length(max=100)],
         description=_l("As for årsmål. Empty: none of its own (the level above applies)."),
     )
+
+
+# --- paper forms ---------------------------------------------------------------------------
+
+LANGUAGE_CHOICES = (("sv", "Svenska"), ("en", "English"))
+
+
+class PaperCodeForm(StaffForm):
+    """The code printed at the bottom of a returned form (checked in the view)."""
+
+    code = StringField(
+        _l("Code on the form"),
+        validators=[
+            DataRequired(_l("Type the code printed at the bottom of the form.")),
+            Length(max=40),
+        ],
+        description=_l(
+            "As printed at the bottom of every page, for example ACEF-GHKM. Small or capital "
+            "letters, spaces and dashes do not matter."
+        ),
+    )
+
+
+class PaperUnitForm(StaffForm):
+    """A returned form without a code (a copy of the blank form): where it comes from."""
+
+    unit = SelectField(_l("Unit the form comes from"), coerce=int, validate_choice=True)
+
+
+class PaperPrintForm(StaffForm):
+    """Personalised forms for the unused invitations under one unit."""
+
+    unit = SelectField(_l("Unit"), coerce=int, validate_choice=True)
+    language = SelectField(
+        _l("Language of the form"), choices=_choices(LANGUAGE_CHOICES), default="sv"
+    )
+    reprint = BooleanField(
+        _l("Also print again the forms printed before that have not been answered (lost forms)")
+    )

@@ -159,6 +159,35 @@ MATRIX: dict[str, Row] = {
     "staff.paper_confirm": Row(
         "POST", "/personal/omgangar/{round}/pappersenkater/{staged_paper}", "invitations"
     ),
+    # Paper forms: print (a blank PDF, personalised PDFs for a unit), enter by keyboard (the
+    # code, a form without a code, the answers, the read-back and its save).
+    "staff.paper_print": Row(
+        "GET", "/personal/omgangar/{round}/pappersenkater/utskrift", "invitations"
+    ),
+    "staff.paper_print_personal": Row(
+        "POST", "/personal/omgangar/{round}/pappersenkater/utskrift", "invitations"
+    ),
+    "staff.paper_print_blank": Row(
+        "GET", "/personal/omgangar/{round}/pappersenkater/utskrift/tomt.pdf", "invitations"
+    ),
+    "staff.paper_entry": Row(
+        "GET", "/personal/omgangar/{round}/pappersenkater/mata-in", "invitations"
+    ),
+    "staff.paper_entry_code": Row(
+        "POST", "/personal/omgangar/{round}/pappersenkater/mata-in", "invitations"
+    ),
+    "staff.paper_entry_uncoded": Row(
+        "POST", "/personal/omgangar/{round}/pappersenkater/mata-in/utan-kod", "invitations"
+    ),
+    "staff.paper_entry_answers": Row(
+        "POST", "/personal/omgangar/{round}/pappersenkater/mata-in/svar", "invitations"
+    ),
+    "staff.paper_entry_review": Row(
+        "GET", "/personal/omgangar/{round}/pappersenkater/mata-in/{staged_entry}", "invitations"
+    ),
+    "staff.paper_entry_save": Row(
+        "POST", "/personal/omgangar/{round}/pappersenkater/mata-in/{staged_entry}", "invitations"
+    ),
     "staff.org_import": Row(
         "GET", "/personal/organisation/importera", "organisation", scoped=False, everywhere=True
     ),
@@ -252,6 +281,9 @@ def world(db_session):
                 )
                 for kind in ("recipients", "paper", "org", "targets")
             }
+            staged[(subject, round_.code)]["staged_entry"] = _staged(
+                db_session, "paper", round_, user, filename="entry:" + "n" * 43
+            )
     db_session.commit()
     builds = {
         (subject, round_.code): _build_for(db_session, user, round_)
@@ -344,13 +376,13 @@ def _failed_mail(session, round_, issued) -> int:
     return message.id
 
 
-def _staged(session, kind, round_, user) -> str:
+def _staged(session, kind, round_, user, filename="x.csv") -> str:
     item = StagedImport(
         kind=kind,
         round_id=round_.id if round_ is not None else None,
         user_id=user.id,
         created_at=datetime.now(UTC),
-        filename="x.csv",
+        filename=filename,
         row_count=0,
         rows=[],
     )

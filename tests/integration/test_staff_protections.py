@@ -139,6 +139,7 @@ def test_every_staff_post_without_a_csrf_token_changes_nothing(make_app, db_sess
         "staged_paper": "x",
         "staged_org": "x",
         "staged_targets": "x",
+        "staged_entry": "x",
         "results_link": _results_link(db_session, round_, v1, admin),
         "outbox": _failed_mail(db_session, round_, v1, invitation.invitation_id),
     }
