@@ -3,6 +3,7 @@
 from survey.models.audit import AuditEvent
 from survey.models.base import Base, Model, db
 from survey.models.invitation import DraftAnswer, Invitation
+from survey.models.kiosk import KioskSession
 from survey.models.organisation import Insats, OrgNode, OrgNodeName, OrgNodeParent, OrgSuccession
 from survey.models.report_build import ReportBuild
 from survey.models.response import Answer, FreeTextComment, SurveyResponse
@@ -20,6 +21,7 @@ __all__ = [
     "FreeTextComment",
     "Insats",
     "Invitation",
+    "KioskSession",
     "Model",
     "OrgNode",
     "OrgNodeName",

@@ -60,6 +60,10 @@ class Invitation(Model):
     #: Set with status "withdrawn": one of WITHDRAW_REASONS, and the day.
     withdrawn_reason: Mapped[str | None] = mapped_column(String(12))
     withdrawn_on: Mapped[date | None]
+    #: The day the invitation's code or link was given to someone (a letter printed, an
+    #: e-mail sent, made on the spot, taken by a kiosk); None: never given to anyone, so a
+    #: kiosk may take it (survey/operations/kiosk.py). Never two people on one invitation.
+    handed_out_on: Mapped[date | None]
 
     round_: Mapped[Round] = relationship()
     unit: Mapped[OrgNode] = relationship(foreign_keys=[org_node_id])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,8 +37,12 @@ def issue_invitation(
     bestallare: OrgNode | None = None,
     email: str | None = None,
     channel: str = "link",
+    handed_out_on: date | None = None,
 ) -> IssuedInvitation:
     """Create one invitation with a fresh token and short code.
+
+    `handed_out_on`: the day its link or code is given to the person (made on the spot);
+    None leaves it for a letter or e-mail to give, or for a kiosk to take.
 
     Refuses (InvitationRefused) a closed round, and a unit that is not one of the round's.
     """
@@ -61,6 +65,7 @@ def issue_invitation(
         short_code=_unused_code(session),
         status="not_started",
         created_at=datetime.now(UTC),
+        handed_out_on=handed_out_on,
     )
     session.add(invitation)
     session.flush()

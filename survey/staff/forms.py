@@ -281,3 +281,24 @@ class TargetForm(StaffForm):
         validators=[Optional(), Length(max=100)],
         description=_l("As for årsmål. Empty: none of its own (the level above applies)."),
     )
+
+
+class KioskLaunchForm(StaffForm):
+    """Start a kiosk on this tablet for one unit of an open round."""
+
+    unit = SelectField(_l("Unit"), choices=[], coerce=int)
+
+
+class KioskInvitationsForm(StaffForm):
+    """Add unused invitations that only kiosks take (never shown or handed out)."""
+
+    unit = SelectField(_l("Unit"), choices=[], coerce=int)
+    count = IntegerField(
+        _l("How many"),
+        default=10,
+        validators=[
+            DataRequired(_l("Write how many, from 1 to 500.")),
+            NumberRange(min=1, max=500, message=_l("Write how many, from 1 to 500.")),
+        ],
+        description=_l("From 1 to 500. Each kiosk survey takes one."),
+    )

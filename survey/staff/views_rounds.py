@@ -381,7 +381,12 @@ def invitation_new(code: str) -> ResponseReturnValue:
         unit = next(u for u in units if u.id == form.unit.data)
         try:
             issued = invitation_ops.issue_invitation(
-                db.session, round_, unit, gender=form.gender.data or None, channel="link"
+                db.session,
+                round_,
+                unit,
+                gender=form.gender.data or None,
+                channel="link",
+                handed_out_on=local_today(),  # shown now: no kiosk may take it
             )
         except StaffRefusal as refusal:
             db.session.rollback()

@@ -16,6 +16,7 @@ from survey import create_app
 from survey.models import (
     AuditEvent,
     Invitation,
+    KioskSession,
     OrgNode,
     ResultsLink,
     RoleGrant,
@@ -26,6 +27,7 @@ from survey.models import (
 from tests.conftest import make_settings, restore_limiter
 from tests.factories import STAFF_PASSWORD, make_round, make_staff, make_unit
 from tests.integration.test_authorisation_matrix import MATRIX
+from tests.integration.test_authorisation_matrix import _kiosk as kiosk_row
 
 
 @pytest.fixture
@@ -48,7 +50,16 @@ def _state(session) -> tuple[int, ...]:
     session.rollback()
     counts = [
         session.scalar(select(func.count()).select_from(model))
-        for model in (AuditEvent, Invitation, OrgNode, Round, RoleGrant, User, ResultsLink)
+        for model in (
+            AuditEvent,
+            Invitation,
+            OrgNode,
+            Round,
+            RoleGrant,
+            User,
+            ResultsLink,
+            KioskSession,
+        )
     ]
     changes = [
         select(func.count()).where(User.is_active.is_(False)),
@@ -59,6 +70,7 @@ def _state(session) -> tuple[int, ...]:
         select(func.count()).where(Invitation.status == "withdrawn"),
         select(func.count()).where(OrgNode.valid_to.is_not(None)),
         select(func.count()).where(ResultsLink.revoked_at.is_not(None)),
+        select(func.count()).where(KioskSession.revoked_at.is_not(None)),
     ]
     return (*counts, *(session.scalar(query) for query in changes))
 
@@ -112,6 +124,7 @@ def test_every_staff_post_without_a_csrf_token_changes_nothing(make_app, db_sess
         "staged_org": "x",
         "staged_targets": "x",
         "results_link": _results_link(db_session, round_, v1, admin),
+        "kiosk": kiosk_row(db_session, round_, v1, admin),
     }
     app = make_app(csrf_enabled=True)
     posted = 0
