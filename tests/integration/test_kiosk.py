@@ -24,7 +24,7 @@ from survey.operations.invitations import issue_invitation
 from survey.operations.kiosk import claim_kiosk_invitation
 from survey.operations.responses import record_answer
 from survey.queries.respondent import load_respondent
-from tests.factories import make_round, make_staff, make_unit, sign_in
+from tests.factories import STAFF_PASSWORD, make_round, make_staff, make_unit, sign_in
 from tests.integration.test_results_for_brukare import blocks
 from tests.integration.test_shared_tablet import other_app
 
@@ -520,3 +520,36 @@ def test_two_tablets_at_once_never_take_the_same_invitation(app, db_session, wor
     assert set(every) == tokens
     assert sum(none_left) == 4
     assert fresh(db_session).scalar(select(func.count()).where(Invitation.channel == "kiosk")) == 12
+
+
+def test_the_next_person_starts_in_swedish_with_a_new_csrf_token(database_url, db_session, world):
+    round_, v1, *_ = world
+    add_unused(db_session, round_, v1, 2)
+    for protected in other_app(database_url, csrf_enabled=True):
+        client = protected.test_client()
+        login = client.get("/personal/logga-in").get_data(as_text=True)
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
+        client.post(
+            "/personal/logga-in",
+            data={"email": "stod@example.se", "password": STAFF_PASSWORD, "csrf_token": csrf},
+        )
+        page = client.get("/personal/kiosk").get_data(as_text=True)
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        client.post(
+            f"/personal/kiosk/{round_.code}/starta", data={"unit": v1.id, "csrf_token": csrf}
+        )
+        english = client.get("/kiosk?lang=en").get_data(as_text=True)
+        assert "Next person" in english
+        before = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', english).group(1)
+        begun = client.post("/kiosk", data={"lang": "en", "csrf_token": before})
+        token = token_of(begun)
+        assert "What do you think about" in client.get(f"/r/{token}").get_data(as_text=True)
+        # Person 1 leaves; the next person gets Swedish and a CSRF token of their own.
+        after = client.get("/kiosk").get_data(as_text=True)
+        assert "Nästa person" in after
+        fresh_token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', after).group(1)
+        assert fresh_token != before
+        stale = client.post("/kiosk", data={"lang": "sv", "csrf_token": before})
+        assert stale.headers["Location"] == "/kiosk"  # the person before's token is void
+        db_session.rollback()
+        assert db_session.scalar(select(func.count()).where(Invitation.channel == "kiosk")) == 1
