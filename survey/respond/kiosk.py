@@ -182,10 +182,18 @@ class KioskBeginForm(FlaskForm):
 # --- pages ----------------------------------------------------------------------------------
 
 
-def _render_start(kiosk: ActiveKiosk, *, stopped: bool, status: int = 200) -> ResponseReturnValue:
+def _round_is_open(kiosk: ActiveKiosk) -> bool:
     round_ = db.session.get(Round, kiosk.round_id)
-    if round_ is None or not round_.is_open_on(local_today()):
-        return render_template("respond/kiosk_missing.html", reason="closed"), 403
+    return round_ is not None and round_.is_open_on(local_today())
+
+
+def _round_closed() -> ResponseReturnValue:
+    return render_template("respond/kiosk_missing.html", reason="closed"), 403
+
+
+def _render_start(kiosk: ActiveKiosk, *, stopped: bool, status: int = 200) -> ResponseReturnValue:
+    if not _round_is_open(kiosk):
+        return _round_closed()
     left = unused_counts(db.session, kiosk.round_id, [kiosk.unit_id])[kiosk.unit_id]
     page = render_template(
         "respond/kiosk_start.html",
@@ -221,6 +229,8 @@ def kiosk_begin() -> ResponseReturnValue:
     kiosk = _current_kiosk()
     if kiosk is None:
         return _kiosk_missing()
+    if not _round_is_open(kiosk):
+        return _round_closed()
     form = KioskBeginForm()
     lang = form.lang.data if form.lang.data in SUPPORTED_LOCALES else None
     claimed = kiosk_ops.claim_kiosk_invitation(

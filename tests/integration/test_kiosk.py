@@ -553,3 +553,15 @@ def test_the_next_person_starts_in_swedish_with_a_new_csrf_token(database_url, d
         assert stale.headers["Location"] == "/kiosk"  # the person before's token is void
         db_session.rollback()
         assert db_session.scalar(select(func.count()).where(Invitation.channel == "kiosk")) == 1
+
+
+def test_a_kiosk_whose_round_has_closed_takes_nothing(client, db_session, world):
+    round_, v1, *_ = world
+    add_unused(db_session, round_, v1, 1)
+    start_kiosk(client, round_.code, v1.id)
+    round_.closes_on = local_today() - timedelta(days=1)
+    db_session.commit()
+    for response in (client.get("/kiosk"), begin(client)):
+        assert response.status_code == 403
+        assert "Enkäten är stängd" in response.get_data(as_text=True)
+    assert fresh(db_session).scalar(select(Invitation.handed_out_on)) is None
