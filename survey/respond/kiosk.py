@@ -41,6 +41,7 @@ from survey.operations import kiosk as kiosk_ops
 from survey.queries.kiosk import ActiveKiosk, active_kiosk, unused_counts
 from survey.queries.respondent import channel_for
 from survey.respond import bp
+from survey.respond.navigation import go_to
 from survey.settings import Settings
 
 KIOSK_COOKIE = "brukarenkat_kiosk"
@@ -103,12 +104,6 @@ def kiosk_timing() -> dict[str, int]:
     }
 
 
-def _go_to(url: str) -> ResponseReturnValue:
-    from survey.respond.views import _go_to as go_to
-
-    return go_to(url)
-
-
 def refuse_unbound(token: str) -> ResponseReturnValue | None:
     """None when this session may show the survey behind `token`; else where it goes."""
     if session.get(BOUND) == survey_mark(token):
@@ -117,7 +112,9 @@ def refuse_unbound(token: str) -> ResponseReturnValue | None:
         # Someone else's survey on this kiosk: never its answers, and nothing posted into it.
         return render_template("respond/kiosk_elsewhere.html"), 403
     if channel_for(db.session, token) == "kiosk":
-        return _go_to(url_for(".enter_code"))
+        return go_to(url_for(".enter_code"))
+    # A letter's or e-mail's link opens anywhere; remembered, so the next page asks no more.
+    bind_session_to(token)
     return None
 
 
@@ -242,7 +239,7 @@ def kiosk_begin() -> ResponseReturnValue:
     db.session.commit()
     fresh_kiosk_session(lang)
     bind_session_to(claimed.token)
-    return _go_to(url_for(".start", token=claimed.token))
+    return go_to(url_for(".start", token=claimed.token))
 
 
 @bp.get(f"{KIOSK_PATH}/avsluta")

@@ -12,7 +12,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -38,6 +37,7 @@ from survey.respond import bp, kiosk
 from survey.respond.answer_timing import is_implausibly_fast, seconds_since_shown, sign_shown
 from survey.respond.forms import SKIP, AnswerForm, CodeForm, FreeTextForm, StartForm, SubmitForm
 from survey.respond.navigation import LARGE_TEXT_ARG, way_back
+from survey.respond.navigation import go_to as _go_to
 from survey.respond.pages import locale_code, question_view, review_rows, survey_view
 from survey.settings import Settings
 
@@ -71,16 +71,6 @@ def _no_store(response: Response) -> Response:
     # back/forward cache with someone else's answers (static files are not in this blueprint).
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _go_to(url: str) -> ResponseReturnValue:
-    """Where the person goes next: a redirect for a plain form post, {"next": url} for the
-    fetch of static/js/survey.js (which navigates with location.replace)."""
-    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
-        "application/json"
-    ):
-        return jsonify(next=url)
-    return redirect(url)
 
 
 def _stop_mark(token: str) -> str:
