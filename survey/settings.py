@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 #: The checkout's instance/ folder, beside the package (the supported install is editable).
@@ -52,6 +53,16 @@ class Settings:
     #: Staff sessions end after this long without a request, and after this long in all.
     staff_idle_minutes: int = 30
     staff_absolute_hours: int = 12
+    #: A kiosk (a unit's tablet starting a fresh survey for each brukare) ends by itself this
+    #: long after a member of staff started it.
+    kiosk_hours: int = 12
+    #: A kiosk survey untouched this long goes back to the kiosk start (after an "Are you
+    #: still there?" warning; the answers stay saved). Without JavaScript nothing times out.
+    kiosk_idle_minutes: float = 5.0
+    #: How long that warning shows before the kiosk goes back (WCAG 2.2.1: at least 20 s).
+    kiosk_warning_seconds: int = 30
+    #: The thank-you page of a kiosk survey goes back to the kiosk start after this long.
+    kiosk_thanks_seconds: int = 25
     #: Sign-in attempts: per client address, and per account (whatever the address).
     login_address_limit: str = "20 per minute;200 per hour"
     login_account_limit: str = "5 per minute;30 per hour"
@@ -101,6 +112,10 @@ class Settings:
             answer_min_seconds=float(env.get("ANSWER_MIN_SECONDS", "0.5")),
             staff_idle_minutes=int(env.get("STAFF_IDLE_MINUTES", "30")),
             staff_absolute_hours=int(env.get("STAFF_ABSOLUTE_HOURS", "12")),
+            kiosk_hours=_at_least(1, int(env.get("KIOSK_HOURS", "12")), "KIOSK_HOURS"),
+            kiosk_idle_minutes=_at_least(
+                1, float(env.get("KIOSK_IDLE_MINUTES", "5")), "KIOSK_IDLE_MINUTES"
+            ),
             login_address_limit=env.get("LOGIN_ADDRESS_LIMIT", "20 per minute;200 per hour"),
             login_account_limit=env.get("LOGIN_ACCOUNT_LIMIT", "5 per minute;30 per hour"),
             public_url=_public_url(env.get("PUBLIC_URL", "")),
@@ -126,6 +141,15 @@ class Settings:
             "RATELIMIT_ENABLED": self.ratelimit_enabled,
             "RATELIMIT_HEADERS_ENABLED": False,
         }
+
+
+_Number = TypeVar("_Number", int, float)
+
+
+def _at_least(minimum: _Number, value: _Number, name: str) -> _Number:
+    if value < minimum:
+        raise ValueError(f"{name} must be {minimum} or more")
+    return value
 
 
 def _iso_date(value: str | None) -> date | None:

@@ -39,6 +39,10 @@ class Permission(StrEnum):
     #: see a unit's figures and meet its brukare hold it: an enhetschef for their own units,
     #: the handläggare who run the round, admins. Not stödpersoner, who see no figures.
     SHARE_RESULTS = "share_results"
+    #: Start a kiosk on a unit's tablet (a fresh survey for each brukare in turn, each taking
+    #: one of the unit's unused invitations), see and end the kiosks of the units in scope.
+    #: Every role: a stödperson opens the survey on the tablet (SPEC §1).
+    RUN_KIOSK = "run_kiosk"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -50,10 +54,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.MANAGE_ROUNDS,
             Permission.MANAGE_INVITATIONS,
             Permission.SHARE_RESULTS,
+            Permission.RUN_KIOSK,
         }
     ),
-    "enhetschef": frozenset({Permission.SIGN_IN, Permission.VIEW_ROUNDS, Permission.SHARE_RESULTS}),
-    "stodperson": frozenset({Permission.SIGN_IN}),
+    "enhetschef": frozenset(
+        {
+            Permission.SIGN_IN,
+            Permission.VIEW_ROUNDS,
+            Permission.SHARE_RESULTS,
+            Permission.RUN_KIOSK,
+        }
+    ),
+    "stodperson": frozenset({Permission.SIGN_IN, Permission.RUN_KIOSK}),
 }
 
 #: Roles whose holders must use a second factor (TOTP) before anything else.

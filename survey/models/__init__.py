@@ -3,6 +3,7 @@
 from survey.models.audit import AuditEvent
 from survey.models.base import Base, Model, db
 from survey.models.invitation import DraftAnswer, Invitation
+from survey.models.kiosk import KioskSession
 from survey.models.organisation import Insats, OrgNode, OrgNodeName, OrgNodeParent, OrgSuccession
 from survey.models.outbox import OutboxMessage
 from survey.models.report_build import ReportBuild
@@ -21,6 +22,7 @@ __all__ = [
     "FreeTextComment",
     "Insats",
     "Invitation",
+    "KioskSession",
     "Model",
     "OrgNode",
     "OrgNodeName",

@@ -42,6 +42,9 @@ def issue_invitation(
 ) -> IssuedInvitation:
     """Create one invitation with a fresh token and short code.
 
+    `handed_out_on`: the day its link or code is given to the person (made on the spot);
+    None leaves it for a letter or e-mail to give, or for a kiosk to take.
+
     Refuses (InvitationRefused) a closed round, and a unit that is not one of the round's.
     `handed_out_on`: the day its code is given to someone (see Invitation.handed_out_on);
     None keeps it unused, for a kiosk.

@@ -55,7 +55,7 @@ from survey.domain.refusals import (
 )
 from survey.models import Answer, DraftAnswer, FreeTextComment, Invitation, Round, SurveyResponse
 from survey.operations.bulk import insert_rows
-from survey.queries.respondent import Respondent, RoundInfo, load_respondent
+from survey.queries.respondent import Respondent, RoundInfo, listed_gender, load_respondent
 
 MAX_FREE_TEXT = 2000
 _T = TypeVar("_T")
@@ -259,6 +259,7 @@ def write_responses(session: Session, batch: Sequence[PendingSubmission], today:
                 Invitation.org_node_id,
                 Invitation.bestallare_node_id,
                 Invitation.gender,
+                Invitation.channel,
                 Invitation.with_pictures,
                 Invitation.large_text,
                 Invitation.used_read_aloud,
@@ -322,9 +323,10 @@ def _planned_response(
     """The response, its answers and its comment, as the person's path through the survey
     keeps them (an answer the path no longer shows is dropped)."""
     bank = load_bank(invitation.survey_type, invitation.bank_version)
+    known_gender = listed_gender(invitation.gender, invitation.channel)
     choices = survey_flow.FlowChoices.decide(
         always_ask_gender=invitation.always_ask_gender,
-        listed_gender=invitation.gender,
+        listed_gender=known_gender,
         ask_free_text=invitation.ask_free_text,
     )
     path = survey_flow.SurveyPath.plan(bank, choices, {d.question_code: d.value for d in drafts})
@@ -335,7 +337,7 @@ def _planned_response(
         "round_id": invitation.round_id,
         "org_node_id": invitation.org_node_id,
         "bestallare_node_id": invitation.bestallare_node_id,
-        "gender": answers.get(survey_flow.GENDER) or invitation.gender or "okand",
+        "gender": answers.get(survey_flow.GENDER) or known_gender or "okand",
         "answered_by": answered_by,
         "helper": answers.get(survey_flow.HELPER) if answered_by == "med_hjalp" else None,
         "with_pictures": invitation.with_pictures,

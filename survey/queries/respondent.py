@@ -46,6 +46,10 @@ class Respondent:
     status: str
     #: From the recipient list; None means the survey asks.
     gender: str | None
+    #: "kiosk" for a survey a kiosk started (survey/operations/kiosk.py), else how it went out.
+    channel: str
+    #: The code to type to go on another time (shown on a kiosk survey's start page).
+    short_code: str
     with_pictures: bool
     large_text: bool
     round: RoundInfo
@@ -74,6 +78,12 @@ _ROUND_COLUMNS = (
 )
 
 
+def listed_gender(gender: str | None, channel: str) -> str | None:
+    """The gender the survey may take as known. A kiosk takes any unused invitation of the
+    unit, so the gender listed for it belongs to some other person: a kiosk survey asks."""
+    return None if channel == "kiosk" else gender
+
+
 def load_respondent(session: Session, token: str) -> Respondent:
     """The invitation behind a link; raises UnknownToken for anything else."""
     if not looks_like_token(token):
@@ -83,6 +93,8 @@ def load_respondent(session: Session, token: str) -> Respondent:
             Invitation.id,
             Invitation.status,
             Invitation.gender,
+            Invitation.channel,
+            Invitation.short_code,
             Invitation.with_pictures,
             Invitation.large_text,
             *_ROUND_COLUMNS,
@@ -92,7 +104,9 @@ def load_respondent(session: Session, token: str) -> Respondent:
     ).one_or_none()
     if row is None or row.status == "withdrawn":
         raise UnknownToken
-    invitation_id, status, gender, with_pictures, large_text, *round_values = row
+    invitation_id, status, gender, channel, short_code, with_pictures, large_text, *round_values = (
+        row
+    )
     round_ = RoundInfo(*round_values)
     answers: dict[str, str | None] = {}
     texts: dict[str, str] = {}
@@ -106,7 +120,7 @@ def load_respondent(session: Session, token: str) -> Respondent:
             texts[code] = text
     choices = survey_flow.FlowChoices.decide(
         always_ask_gender=round_.always_ask_gender,
-        listed_gender=gender,
+        listed_gender=listed_gender(gender, channel),
         ask_free_text=round_.ask_free_text,
     )
     bank = load_bank(round_.survey_type, round_.bank_version)
@@ -115,6 +129,8 @@ def load_respondent(session: Session, token: str) -> Respondent:
         token=token,
         status=status,
         gender=gender,
+        channel=channel,
+        short_code=short_code,
         with_pictures=with_pictures,
         large_text=large_text,
         round=round_,
@@ -144,3 +160,10 @@ def large_text_for(session: Session, token: str) -> bool:
     if not looks_like_token(token):
         return False
     return bool(session.scalar(select(Invitation.large_text).where(Invitation.token == token)))
+
+
+def channel_for(session: Session, token: str) -> str | None:
+    """How the invitation behind `token` went out ("kiosk", "letter", …); None if unknown."""
+    if not looks_like_token(token):
+        return None
+    return session.scalar(select(Invitation.channel).where(Invitation.token == token))

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("respond", __name__)
 
-from survey.respond import errors, navigation, results, views  # noqa: E402, F401 - registers routes and handlers
+from survey.respond import errors, kiosk, navigation, results, views  # noqa: E402, F401 - registers routes and handlers

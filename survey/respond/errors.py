@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request, session
+from flask import redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import LazyString, refresh
 from flask_babel import lazy_gettext as _l
@@ -13,6 +13,7 @@ from survey.extensions import db
 from survey.i18n import SUPPORTED_LOCALES
 from survey.queries.respondent import large_text_for
 from survey.respond import bp
+from survey.respond.kiosk import BOUND_PAGES, refuse_unbound
 from survey.respond.navigation import LARGE_TEXT_ARG
 from survey.respond.views import reshow_question_after_lost_session
 
@@ -89,6 +90,13 @@ def _csrf_error(_error: CSRFError) -> ResponseReturnValue:
         session["lang"] = lang
         refresh()
     view_args = request.view_args or {}
+    if request.endpoint == "respond.kiosk_begin":
+        # The tablet's browser was restarted: the kiosk start page makes a fresh session.
+        return redirect(url_for("respond.kiosk_start"))
+    if request.endpoint in BOUND_PAGES:
+        refused = refuse_unbound(view_args.get("token", ""))
+        if refused is not None:
+            return refused
     if request.endpoint == "respond.answer":
         try:
             return reshow_question_after_lost_session(view_args["token"], view_args["code"])

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import current_app, request, url_for
+from flask import current_app, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from survey.respond import bp
@@ -99,3 +100,13 @@ def return_path_here() -> str | None:
 def way_back() -> ReturnTarget | None:
     """Where an information page's "Back to the survey" leads (None: the code-entry page)."""
     return resolve_return(request.args.get(RETURN_ARG))
+
+
+def go_to(url: str) -> ResponseReturnValue:
+    """Where the person goes next: a redirect for a plain form post, {"next": url} for the
+    fetch of static/js/survey.js (which navigates with location.replace)."""
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+        "application/json"
+    ):
+        return jsonify(next=url)
+    return redirect(url)

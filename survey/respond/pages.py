@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from survey.domain.question_banks import DONT_KNOW, Question
 from survey.domain.refusals import UnknownQuestion
+from survey.domain.tokens import format_code
 from survey.queries.respondent import Respondent
 
 
@@ -71,6 +72,8 @@ class SurveyView:
     status: str
     first_unanswered: str | None
     total: int
+    #: On a survey a kiosk started: the code that goes on with it another day ("ACEF-GHKM").
+    resume_code: str | None
 
 
 def survey_view(respondent: Respondent) -> SurveyView:
@@ -84,6 +87,7 @@ def survey_view(respondent: Respondent) -> SurveyView:
         status=respondent.status,
         first_unanswered=path.first_unanswered(),
         total=path.total,
+        resume_code=format_code(respondent.short_code) if respondent.channel == "kiosk" else None,
     )
 
 

@@ -12,7 +12,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -34,10 +33,11 @@ from survey.queries.respondent import (
     load_respondent,
     token_for_code,
 )
-from survey.respond import bp
+from survey.respond import bp, kiosk
 from survey.respond.answer_timing import is_implausibly_fast, seconds_since_shown, sign_shown
 from survey.respond.forms import SKIP, AnswerForm, CodeForm, FreeTextForm, StartForm, SubmitForm
 from survey.respond.navigation import LARGE_TEXT_ARG, way_back
+from survey.respond.navigation import go_to as _go_to
 from survey.respond.pages import locale_code, question_view, review_rows, survey_view
 from survey.settings import Settings
 
@@ -73,16 +73,6 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def _go_to(url: str) -> ResponseReturnValue:
-    """Where the person goes next: a redirect for a plain form post, {"next": url} for the
-    fetch of static/js/survey.js (which navigates with location.replace)."""
-    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
-        "application/json"
-    ):
-        return jsonify(next=url)
-    return redirect(url)
-
-
 def _stop_mark(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:16]
 
@@ -112,7 +102,11 @@ def submit_code() -> ResponseReturnValue:
     token = token_for_code(db.session, form.code.data or "")
     if token is None:
         return render_template("respond/enter_code.html", form=form, code_error=True), 404
+    if kiosk.in_kiosk():
+        # Someone goes on with their survey on a kiosk: nothing of the person before stays.
+        kiosk.fresh_kiosk_session(session.get("lang"))
     session.pop(STOPPED, None)
+    kiosk.bind_session_to(token)
     return redirect(url_for(".start", token=token))
 
 
@@ -293,6 +287,9 @@ def stop(token: str) -> ResponseReturnValue:
     lang = request.form.get("lang")
     if lang not in SUPPORTED_LOCALES:
         lang = locale_code()
+    if kiosk.in_kiosk():
+        kiosk.fresh_kiosk_session()
+        return _go_to(url_for(".kiosk_start", slutat=lang))
     session.clear()
     session[STOPPED] = _stop_mark(token)
     return _go_to(url_for(".enter_code", slutat=lang))

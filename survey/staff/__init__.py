@@ -17,6 +17,7 @@ from survey.staff import (  # noqa: E402, F401
     views_dashboard,
     views_home,
     views_imports,
+    views_kiosk,
     views_letters,
     views_mail,
     views_org,

@@ -350,3 +350,24 @@ class PaperPrintForm(StaffForm):
     reprint = BooleanField(
         _l("Also print again the forms printed before that have not been answered (lost forms)")
     )
+
+
+class KioskLaunchForm(StaffForm):
+    """Start a kiosk on this tablet for one unit of an open round."""
+
+    unit = SelectField(_l("Unit"), choices=[], coerce=int)
+
+
+class KioskInvitationsForm(StaffForm):
+    """Add unused invitations that only kiosks take (never shown or handed out)."""
+
+    unit = SelectField(_l("Unit"), choices=[], coerce=int)
+    count = IntegerField(
+        _l("How many"),
+        default=10,
+        validators=[
+            DataRequired(_l("Write how many, from 1 to 500.")),
+            NumberRange(min=1, max=500, message=_l("Write how many, from 1 to 500.")),
+        ],
+        description=_l("From 1 to 500. Each kiosk survey takes one."),
+    )

@@ -11,6 +11,7 @@ from survey.staff.guard import ROUTES
 MENU: tuple[tuple[str, LazyString, Permission], ...] = (
     ("staff.rounds_list", _l("Survey rounds"), Permission.VIEW_ROUNDS),
     ("staff.org_tree", _l("Organisation"), Permission.VIEW_ROUNDS),
+    ("staff.kiosk_page", _l("Kiosk on a tablet"), Permission.RUN_KIOSK),
     ("staff.targets_page", _l("Targets"), Permission.MANAGE_TARGETS),
     ("staff.users_list", _l("Accounts"), Permission.MANAGE_USERS),
     ("staff.audit_log", _l("Audit log"), Permission.READ_AUDIT),

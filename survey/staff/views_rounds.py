@@ -391,7 +391,7 @@ def invitation_new(code: str) -> ResponseReturnValue:
                 unit,
                 gender=form.gender.data or None,
                 channel="link",
-                handed_out_on=local_today(),
+                handed_out_on=local_today(),  # shown now: no kiosk may take it
             )
         except StaffRefusal as refusal:
             db.session.rollback()

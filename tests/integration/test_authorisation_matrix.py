@@ -17,12 +17,13 @@ import contextlib
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from werkzeug.exceptions import HTTPException
 
 from survey.models import (
+    KioskSession,
     OrgNode,
     OutboxMessage,
     ReportBuild,
@@ -48,19 +49,30 @@ ROLE_CAN = {
         "audit",
         "targets",
         "share_results",
+        "run_kiosk",
     },
     # Results back to the brukare: those who see a unit's figures and meet its brukare make
     # the links (an enhetschef for their own units); a stödperson sees no figures.
-    "handlaggare": {"sign_in", "rounds", "manage_rounds", "invitations", "share_results"},
-    "enhetschef": {"sign_in", "rounds", "share_results"},
-    "stodperson": {"sign_in"},
+    # Kiosk mode: every role may start the unit's tablet as a kiosk (SPEC §1: the stödperson
+    # opens the survey for a brukare on the unit's tablet), for the units in their subtrees.
+    "handlaggare": {
+        "sign_in",
+        "rounds",
+        "manage_rounds",
+        "invitations",
+        "share_results",
+        "run_kiosk",
+    },
+    "enhetschef": {"sign_in", "rounds", "share_results", "run_kiosk"},
+    "stodperson": {"sign_in", "run_kiosk"},
 }
 
 
 @dataclass(frozen=True)
 class Row:
     method: str
-    #: with {round}, {node}, {parent}, {user}, {grant}, {invitation}, {results_link}, {outbox}
+    #: with {round}, {node}, {parent}, {user}, {grant}, {invitation}, {results_link}, {outbox},
+    #: {kiosk}
     url: str
     needs: str | None  # None: public (signed out is fine)
     scoped: bool = True
@@ -147,6 +159,14 @@ MATRIX: dict[str, Row] = {
     ),
     "staff.round_mail_retry_all": Row(
         "POST", "/personal/omgangar/{round}/epost/forsok-igen", "invitations"
+    ),
+    # Kiosk mode: the page, starting a kiosk for a unit of a round (400 without its form),
+    # ending one, and adding invitations only kiosks take.
+    "staff.kiosk_page": Row("GET", "/personal/kiosk", "run_kiosk", scoped=False),
+    "staff.kiosk_launch": Row("POST", "/personal/kiosk/{round}/starta", "run_kiosk"),
+    "staff.kiosk_stop": Row("POST", "/personal/kiosk/{kiosk}/avsluta", "run_kiosk"),
+    "staff.kiosk_invitations": Row(
+        "GET", "/personal/omgangar/{round}/inbjudningar/kiosk", "invitations"
     ),
     "staff.recipients_upload": Row(
         "GET", "/personal/omgangar/{round}/mottagarlista", "invitations"
@@ -269,6 +289,10 @@ def world(db_session):
         round_.code: _failed_mail(db_session, round_, invitation)
         for round_, invitation in ((inside, inv_in), (outside, inv_out))
     }
+    kiosks = {
+        round_.code: _kiosk(db_session, round_, unit, subjects["admin_everywhere"])
+        for round_, unit in ((inside, v1), (outside, v3))
+    }
     db_session.commit()
 
     # Each person's own checked (empty) uploads, waiting for confirmation.
@@ -307,6 +331,7 @@ def world(db_session):
             "build": builds[(subject, "INSIDE" if inside_scope else "OUTSIDE")],
             "results_link": links["INSIDE" if inside_scope else "OUTSIDE"],
             "outbox": mail["INSIDE" if inside_scope else "OUTSIDE"],
+            "kiosk": kiosks["INSIDE" if inside_scope else "OUTSIDE"],
             **staged[(subject, "INSIDE" if inside_scope else "OUTSIDE")],
         }
 
@@ -374,6 +399,20 @@ def _failed_mail(session, round_, issued) -> int:
     session.add(message)
     session.flush()
     return message.id
+
+
+def _kiosk(session, round_, unit, user) -> int:
+    kiosk = KioskSession(
+        round_id=round_.id,
+        org_node_id=unit.id,
+        token_hash=secrets.token_hex(32),
+        started_by_id=user.id,
+        started_at=datetime.now(UTC),
+        expires_at=datetime.now(UTC) + timedelta(hours=1),
+    )
+    session.add(kiosk)
+    session.flush()
+    return kiosk.id
 
 
 def _staged(session, kind, round_, user, filename="x.csv") -> str:

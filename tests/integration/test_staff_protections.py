@@ -16,6 +16,7 @@ from survey import create_app
 from survey.models import (
     AuditEvent,
     Invitation,
+    KioskSession,
     OrgNode,
     OutboxMessage,
     ResultsLink,
@@ -27,6 +28,7 @@ from survey.models import (
 from tests.conftest import make_settings, restore_limiter
 from tests.factories import STAFF_PASSWORD, make_round, make_staff, make_unit
 from tests.integration.test_authorisation_matrix import MATRIX
+from tests.integration.test_authorisation_matrix import _kiosk as kiosk_row
 
 
 @pytest.fixture
@@ -58,6 +60,7 @@ def _state(session) -> tuple[int, ...]:
             User,
             ResultsLink,
             OutboxMessage,
+            KioskSession,
         )
     ]
     changes = [
@@ -70,6 +73,7 @@ def _state(session) -> tuple[int, ...]:
         select(func.count()).where(OrgNode.valid_to.is_not(None)),
         select(func.count()).where(ResultsLink.revoked_at.is_not(None)),
         select(func.count()).where(OutboxMessage.status == "failed"),
+        select(func.count()).where(KioskSession.revoked_at.is_not(None)),
     ]
     return (*counts, *(session.scalar(query) for query in changes))
 
@@ -142,6 +146,7 @@ def test_every_staff_post_without_a_csrf_token_changes_nothing(make_app, db_sess
         "staged_entry": "x",
         "results_link": _results_link(db_session, round_, v1, admin),
         "outbox": _failed_mail(db_session, round_, v1, invitation.invitation_id),
+        "kiosk": kiosk_row(db_session, round_, v1, admin),
     }
     app = make_app(csrf_enabled=True)
     posted = 0
