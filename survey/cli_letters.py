@@ -26,6 +26,7 @@ from survey.extensions import db
 from survey.i18n import document_language
 from survey.links import entry_address, respondent_link
 from survey.models import Round
+from survey.operations.invitations import TakenByKiosk
 from survey.operations.letters import NoLetters, letter_round, plan_letters, record_letters
 from survey.operations.organisation import find_node_by_path
 from survey.queries.letters import letter_unit_ids
@@ -100,16 +101,24 @@ def letters_command(
             lang,
             pictograms=pictogram_folder(),
         )
+    try:
+        record_letters(
+            db.session,
+            round_,
+            run,
+            kind="cards" if cards else "letters",
+            unit=unit_path or "",
+            user_id=None,
+            today=local_today(),
+        )
+    except TakenByKiosk as taken:
+        db.session.rollback()
+        fail(
+            f"a kiosk took {taken.count} of these invitations while the PDF was made; "
+            "nothing was written: run the command again"
+        )
+    # The file first: a file that cannot be written rolls the hand-out back.
     write_atomically(output, lambda stream: stream.write(data))
-    record_letters(
-        db.session,
-        round_,
-        run,
-        kind="cards" if cards else "letters",
-        unit=unit_path or "",
-        user_id=None,
-        today=local_today(),
-    )
     db.session.commit()
     what = "code cards" if cards else "letters"
     skipped = f"; {run.skipped} rows skipped (answered or withdrawn)" if run.skipped else ""

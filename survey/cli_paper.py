@@ -27,7 +27,7 @@ from survey.extensions import db
 from survey.i18n import document_language
 from survey.models import Round
 from survey.operations import audit
-from survey.operations.invitations import mark_handed_out
+from survey.operations.invitations import TakenByKiosk, hand_out_printed
 from survey.operations.organisation import find_node_by_path
 from survey.queries.paper_forms import (
     paper_document,
@@ -97,12 +97,20 @@ def paper_form_command(
         data = render_paper_forms(
             paper_document(round_, forms), document_language(language), pictograms=pictograms
         )
-    write_atomically(output, lambda stream: stream.write(data))
     if not blank:
         # Printed forms are handed out: no kiosk, letter or later print gives their codes again.
-        mark_handed_out(
-            db.session, [item.invitation_id for item in invitations], "paper", local_today()
-        )
+        try:
+            hand_out_printed(
+                db.session, [item.invitation_id for item in invitations], "paper", local_today()
+            )
+        except TakenByKiosk as taken:
+            db.session.rollback()
+            fail(
+                f"a kiosk took {taken.count} of these invitations while the PDF was made; "
+                "nothing was written: run the command again"
+            )
+    # A file that cannot be written rolls the hand-out back (nothing is committed yet).
+    write_atomically(output, lambda stream: stream.write(data))
     audit.record(
         db.session,
         "paper.print_blank" if blank else "paper.print_personal",

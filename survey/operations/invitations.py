@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from survey.domain.round_rules import check_invitation
@@ -94,3 +94,36 @@ def mark_handed_out(
         marked += result.rowcount or 0  # type: ignore[attr-defined]
     session.flush()
     return marked
+
+
+class TakenByKiosk(Exception):
+    """Some invitations of a print run were taken by a kiosk while the PDF was being made:
+    their codes now belong to a person at the tablet and must not go out on paper too."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.count = count
+
+
+def hand_out_printed(
+    session: Session, invitation_ids: Iterable[int], channel: str, today: date
+) -> int:
+    """mark_handed_out() for letters, code cards and personal paper forms, which are chosen
+    and drawn before they are recorded: raises TakenByKiosk when a kiosk took one of them in
+    between (the caller rolls back and prints again). Once this has flushed, no kiosk can
+    take them: the rows carry the day (on PostgreSQL they stay locked until the commit)."""
+    ids = list(invitation_ids)
+    first = mark_handed_out(session, ids, channel, today)
+    taken = 0
+    for start in range(0, len(ids), 500):
+        taken += (
+            session.scalar(
+                select(func.count()).where(
+                    Invitation.id.in_(ids[start : start + 500]), Invitation.channel == "kiosk"
+                )
+            )
+            or 0
+        )
+    if taken:
+        raise TakenByKiosk(taken)
+    return first

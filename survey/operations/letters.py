@@ -23,7 +23,7 @@ from survey.domain.recipients import UnitIndex
 from survey.domain.tabular import ImportRejected, RowError, UploadRefused, read_table
 from survey.models import Round
 from survey.operations import audit
-from survey.operations.invitations import mark_handed_out
+from survey.operations.invitations import hand_out_printed
 from survey.queries.imports import bestallare_index, unit_index_for_round
 from survey.queries.letters import LetterInvitation, letter_invitations
 from survey.queries.organisation import load_tree
@@ -157,8 +157,9 @@ def record_letters(
 ) -> int:
     """Mark the run's invitations handed out today (channel "letter") and write the audit
     event (round, unit, kind and count only). Returns how many were handed out for the
-    first time. Flushes; the edge commits once the PDF is whole."""
-    first = mark_handed_out(session, run.invitation_ids, LETTER_CHANNEL, today)
+    first time. Raises TakenByKiosk when a kiosk took one of them since the plan. Flushes;
+    the edge commits once the PDF is whole."""
+    first = hand_out_printed(session, run.invitation_ids, LETTER_CHANNEL, today)
     audit.record(
         session,
         "invitations.letters" if kind == "letters" else "invitations.cards",

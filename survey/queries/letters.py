@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.domain.access import Access, Permission
@@ -64,7 +64,7 @@ def letter_invitations(
 ) -> list[LetterInvitation]:
     """The round's invitations in `unit_ids` that a letter may carry, by unit path then id:
     not answered and not withdrawn (unless `answered_too`, for pairing a names file), and
-    never one a kiosk has claimed (it was given to someone at the tablet)."""
+    never one of the kiosks' (taken by a kiosk, or made for kiosks)."""
     tree = load_tree(session, tree="utforare")
     paths = {node.id: node.path for node in tree.walk()}
     statuses = ["not_started", "started"]
@@ -87,7 +87,9 @@ def letter_invitations(
                 Invitation.round_id == round_.id,
                 Invitation.org_node_id.in_(ordered[start : start + _IN_CHUNK]),
                 Invitation.status.in_(statuses),
-                or_(Invitation.channel != "kiosk", Invitation.handed_out_on.is_(None)),
+                # Never one a kiosk took, nor one made for kiosks (it is there for a person
+                # at the tablet, not on the recipient list).
+                Invitation.channel != "kiosk",
             )
         )
         for row in rows:

@@ -71,6 +71,7 @@ def unanswered_codes(session: Session, round_: Round, access: Access) -> list[st
                 Invitation.round_id == round_.id,
                 Invitation.status.in_(OPEN_STATUSES),
                 Invitation.pending_response_id.is_(None),
+                Invitation.channel != "kiosk",  # a kiosk's codes are never on paper
                 in_scope(access, PERMISSION, Invitation.org_node_id),
             )
         )
@@ -125,6 +126,7 @@ def unused_invitations(
         Invitation.round_id == round_.id,
         Invitation.status == "not_started",
         Invitation.pending_response_id.is_(None),
+        Invitation.channel != "kiosk",  # made for kiosks: for a person at the tablet
         or_(Invitation.handed_out_on.is_(None), Invitation.channel == "paper")
         if include_printed
         else Invitation.handed_out_on.is_(None),

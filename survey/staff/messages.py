@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from survey.domain.staff_refusals import StaffRefusal
 from survey.operations.users import AccountRefused
@@ -56,3 +57,15 @@ def _plain(value: object) -> str:
     if isinstance(value, list | tuple | set | frozenset):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def taken_by_kiosk_text(taken: object) -> str:
+    """A print run lost some invitations to a kiosk while its PDF was made (TakenByKiosk)."""
+    count = int(getattr(taken, "count", 0))
+    return ngettext(
+        "While the PDF was being made, a kiosk gave %(num)d of these invitations to a brukare "
+        "at the tablet. Nothing was printed or handed out: print again.",
+        "While the PDF was being made, a kiosk gave %(num)d of these invitations to brukare "
+        "at the tablet. Nothing was printed or handed out: print again.",
+        count,
+    )

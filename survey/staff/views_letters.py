@@ -27,6 +27,7 @@ from survey.extensions import db
 from survey.i18n import document_language
 from survey.links import entry_address, respondent_link
 from survey.models import Round
+from survey.operations.invitations import TakenByKiosk
 from survey.operations.letters import NoLetters, letter_round, plan_letters, record_letters
 from survey.queries.letters import letter_unit_ids
 from survey.queries.organisation import load_tree
@@ -34,6 +35,7 @@ from survey.reports.letters_pdf import render_code_cards, render_letters
 from survey.staff.forms import LettersForm
 from survey.staff.guard import current_access, route
 from survey.staff.import_messages import describe_refusal
+from survey.staff.messages import taken_by_kiosk_text
 from survey.staff.views_imports import _problems
 from survey.staff.views_rounds import _round_or_404
 from survey.static_files import pictogram_folder
@@ -124,15 +126,20 @@ def round_letters(code: str) -> ResponseReturnValue:
             pictograms=pictogram_folder(),
         )
     unit_label = dict(form.unit.choices).get(form.unit.data or "", "") if root_id else ""
-    record_letters(
-        db.session,
-        round_,
-        run,
-        kind=kind,
-        unit=unit_label,
-        user_id=current_user.id,
-        today=local_today(),
-    )
+    try:
+        record_letters(
+            db.session,
+            round_,
+            run,
+            kind=kind,
+            unit=unit_label,
+            user_id=current_user.id,
+            today=local_today(),
+        )
+    except TakenByKiosk as taken:
+        db.session.rollback()
+        flash(taken_by_kiosk_text(taken), "error")
+        return redirect(url_for("staff.round_letters", code=round_.code), 303)
     db.session.commit()
     name = f"{'kodkort' if kind == 'cards' else 'brev'}-{round_.code}.pdf"
     return Response(

@@ -50,7 +50,7 @@ from survey.extensions import db
 from survey.i18n import document_language
 from survey.models import Invitation, Round, StagedImport
 from survey.operations import audit
-from survey.operations.invitations import mark_handed_out
+from survey.operations.invitations import TakenByKiosk, hand_out_printed
 from survey.operations.paper_entry import (
     ENTRY_PREFIX,
     AlreadySaved,
@@ -74,6 +74,7 @@ from survey.reports.paper_pdf import PaperForm, render_paper_forms
 from survey.staff.forms import ConfirmForm, PaperCodeForm, PaperPrintForm, PaperUnitForm
 from survey.staff.guard import current_access, route
 from survey.staff.import_messages import describe, describe_refusal
+from survey.staff.messages import taken_by_kiosk_text
 from survey.staff.views_rounds import _round_or_404
 
 PERMISSION = Permission.MANAGE_INVITATIONS
@@ -179,9 +180,14 @@ def paper_print_personal(code: str) -> ResponseReturnValue:
             pictograms=pictogram_dir(),
         )
     # Printed forms are handed out: no kiosk, letter or later print gives their codes again.
-    mark_handed_out(
-        db.session, [item.invitation_id for item in invitations], "paper", local_today()
-    )
+    try:
+        hand_out_printed(
+            db.session, [item.invitation_id for item in invitations], "paper", local_today()
+        )
+    except TakenByKiosk as taken:
+        db.session.rollback()
+        form.unit.errors = [taken_by_kiosk_text(taken)]
+        return _print_page(round_, form, 409)
     audit.record(
         db.session,
         "paper.print_personal",

@@ -1,0 +1,84 @@
+"""The channels side by side: a code goes to one person only. Letters and paper forms never
+carry the invitations made for kiosks, and a kiosk that takes an invitation while its letter
+or form is being drawn stops that print run instead of sharing the code."""
+
+from __future__ import annotations
+
+import pytest
+
+from survey.clock import local_today
+from survey.domain.access import Access, Grant
+from survey.links import respondent_link
+from survey.models import Invitation
+from survey.operations.invitations import TakenByKiosk, hand_out_printed, issue_invitation
+from survey.operations.kiosk import add_kiosk_invitations, claim_kiosk_invitation
+from survey.operations.letters import plan_letters, record_letters
+from survey.queries.letters import letter_invitations
+from survey.queries.paper_forms import unused_invitations
+from tests.factories import make_round, make_staff, make_unit
+
+INSTALLATION = Access.of([Grant("admin", None)])
+
+
+def _round_with_list_and_kiosk_invitations(db_session):  # type: ignore[no-untyped-def]
+    unit = make_unit(db_session, "Förvaltningen/Enheten/Växtverket")
+    round_ = make_round(db_session, units=[unit], code="DV-ALLA")
+    admin = make_staff(db_session, "admin@example.se", grants=[("admin", None)])
+    listed = [issue_invitation(db_session, round_, unit).invitation_id for _ in range(2)]
+    add_kiosk_invitations(db_session, round_, unit.id, 3, user_id=admin.id)
+    db_session.commit()
+    return round_, unit, listed
+
+
+def test_letters_and_paper_forms_leave_the_kiosks_invitations_alone(db_session):
+    round_, unit, listed = _round_with_list_and_kiosk_invitations(db_session)
+    assert [i.id for i in letter_invitations(db_session, round_, {unit.id})] == listed
+    forms = unused_invitations(db_session, round_, INSTALLATION, {unit.id})
+    assert [i.invitation_id for i in forms] == listed
+
+
+def test_a_kiosk_taking_a_letters_invitation_mid_print_stops_the_run(db_session):
+    round_, unit, listed = _round_with_list_and_kiosk_invitations(db_session)
+    # Only the listed ones are left for the kiosk to take (its own are used up first).
+    for _ in range(3):
+        assert claim_kiosk_invitation(db_session, round_.id, unit.id, today=local_today())
+    db_session.commit()
+    run = plan_letters(db_session, round_, {unit.id}, link=respondent_link)
+    assert run.invitation_ids == listed
+    # While the letters are drawn, a brukare at the tablet presses "Börja".
+    taken = claim_kiosk_invitation(db_session, round_.id, unit.id, today=local_today())
+    assert taken is not None
+    db_session.commit()
+    with pytest.raises(TakenByKiosk) as refused:
+        record_letters(
+            db_session, round_, run, kind="letters", unit="", user_id=None, today=local_today()
+        )
+    assert refused.value.count == 1
+    db_session.rollback()
+    rows = {i.id: i for i in db_session.query(Invitation).filter(Invitation.id.in_(listed))}
+    # One went to the kiosk; the other was not handed out by the stopped run.
+    assert sorted(i.channel for i in rows.values()) == ["kiosk", "link"]
+    assert [i.handed_out_on for i in rows.values() if i.channel == "link"] == [None]
+    # Printed again, the letters carry only what is still free, and no kiosk takes it then.
+    again = plan_letters(db_session, round_, {unit.id}, link=respondent_link)
+    assert len(again.invitation_ids) == 1
+    record_letters(
+        db_session, round_, again, kind="letters", unit="", user_id=None, today=local_today()
+    )
+    db_session.commit()
+    assert claim_kiosk_invitation(db_session, round_.id, unit.id, today=local_today()) is None
+
+
+def test_paper_forms_taken_by_a_kiosk_mid_print_are_not_handed_out(db_session):
+    round_, unit, listed = _round_with_list_and_kiosk_invitations(db_session)
+    for _ in range(3):
+        claim_kiosk_invitation(db_session, round_.id, unit.id, today=local_today())
+    db_session.commit()
+    planned = [i.invitation_id for i in unused_invitations(db_session, round_, INSTALLATION)]
+    assert planned == listed
+    claim_kiosk_invitation(db_session, round_.id, unit.id, today=local_today())
+    db_session.commit()
+    with pytest.raises(TakenByKiosk):
+        hand_out_printed(db_session, planned, "paper", local_today())
+    db_session.rollback()
+    assert hand_out_printed(db_session, planned[1:], "paper", local_today()) in (0, 1)
