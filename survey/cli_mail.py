@@ -4,6 +4,7 @@ and survey/mail/worker.py, which the staff page uses too."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import click
@@ -60,23 +61,7 @@ unit_option = click.option(
 @unit_option
 def invitations_send_command(round_code: str, unit_path: str | None) -> None:
     """Queue an e-mail invitation to every invitation with an address that has none yet."""
-    round_ = _round(round_code)
-    try:
-        queued = outbox_ops.queue_invitations(
-            db.session,
-            round_,
-            today=local_today(),
-            now=datetime.now(UTC),
-            unit_ids=_units(round_, unit_path),
-        )
-    except MailRefused as refusal:
-        db.session.rollback()
-        raise click.ClickException(str(refusal)) from None
-    db.session.commit()
-    click.echo(
-        f"{queued} e-mail invitations queued in round {round_.code}; "
-        "`flask --app survey mail send` sends them."
-    )
+    _queue(round_code, unit_path, outbox_ops.queue_invitations, "invitations")
 
 
 @invitations_group.command("remind")
@@ -84,9 +69,13 @@ def invitations_send_command(round_code: str, unit_path: str | None) -> None:
 @unit_option
 def invitations_remind_command(round_code: str, unit_path: str | None) -> None:
     """Queue the next reminder to every e-mailed invitation not yet answered."""
+    _queue(round_code, unit_path, outbox_ops.queue_reminders, "reminders")
+
+
+def _queue(round_code: str, unit_path: str | None, queue: Callable[..., int], what: str) -> None:
     round_ = _round(round_code)
     try:
-        queued = outbox_ops.queue_reminders(
+        queued = queue(
             db.session,
             round_,
             today=local_today(),
@@ -98,7 +87,7 @@ def invitations_remind_command(round_code: str, unit_path: str | None) -> None:
         raise click.ClickException(str(refusal)) from None
     db.session.commit()
     click.echo(
-        f"{queued} e-mail reminders queued in round {round_.code}; "
+        f"{queued} e-mail {what} queued in round {round_.code}; "
         "`flask --app survey mail send` sends them."
     )
 
