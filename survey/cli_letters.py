@@ -121,5 +121,9 @@ def letters_command(
     write_atomically(output, lambda stream: stream.write(data))
     db.session.commit()
     what = "code cards" if cards else "letters"
-    skipped = f"; {run.skipped} rows skipped (answered or withdrawn)" if run.skipped else ""
+    skipped = (
+        f"; {run.skipped} rows skipped (answered, withdrawn or handed out another way)"
+        if run.skipped
+        else ""
+    )
     click.echo(f"{len(run.recipients)} {what} → {output}{skipped}", err=True)

@@ -168,6 +168,9 @@ class Candidate:
     email: str | None
     #: "not_started", "started", "submitted" or "withdrawn"; only the first two get a letter.
     status: str
+    #: Its code went to someone by another way (a paper form, the page that shows a new
+    #: invitation): no letter, or two people would share it.
+    elsewhere: bool = False
 
     @property
     def key(self) -> tuple[int, str | None, int | None, str | None]:
@@ -180,23 +183,24 @@ class Candidate:
 
     @property
     def gets_letter(self) -> bool:
-        return self.status in ("not_started", "started")
+        return self.status in ("not_started", "started") and not self.elsewhere
 
 
 @dataclass(slots=True)
 class Pairing:
     #: (row, invitation id) in file order.
     pairs: list[tuple[NamedRow, int]] = field(default_factory=list)
-    #: Rows whose invitation has been answered or withdrawn: no letter, only counted.
+    #: Rows whose invitation has been answered, withdrawn or handed out another way: no
+    #: letter, only counted.
     skipped: int = 0
     errors: list[RowError] = field(default_factory=list)
 
 
 def pair_rows(rows: Sequence[NamedRow], candidates: Iterable[Candidate]) -> Pairing:
     """Pair rows (file order) with invitations of the same unit, gender, beställare and
-    e-mail (id order). Answered and withdrawn invitations stay in line, so that pairing does
-    not shift when someone answers: their row is skipped. A row left without an invitation
-    is an error ("no_invitation")."""
+    e-mail (id order). Answered, withdrawn and otherwise handed-out invitations stay in line,
+    so that pairing does not shift when someone answers: their row is skipped. A row left
+    without an invitation is an error ("no_invitation")."""
     queues: dict[tuple[int, str | None, int | None, str | None], deque[Candidate]] = defaultdict(
         deque
     )

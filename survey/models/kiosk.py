@@ -40,6 +40,12 @@ class KioskSession(Model):
     revoked_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("app_user.id", ondelete="SET NULL")
     )
+    #: The last "Börja": the SHA-256 of its form's nonce and the invitation it took, so a
+    #: double tap (or a form sent again) opens that survey instead of taking a second one.
+    begin_nonce_hash: Mapped[str | None] = mapped_column(String(64))
+    begun_invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="SET NULL")
+    )
 
     round_: Mapped[Round] = relationship()
     unit: Mapped[OrgNode] = relationship()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import ClassVar
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
 from survey.domain.passwords import digest
@@ -118,6 +118,7 @@ def end_kiosk(
 class ClaimedInvitation:
     token: str
     short_code: str
+    id: int
 
 
 def claim_kiosk_invitation(
@@ -153,8 +154,11 @@ def claim_kiosk_invitation(
                 Invitation.handed_out_on.is_(None),
                 Invitation.status == "not_started",
             )
-            .values(channel="kiosk", handed_out_on=today)
-            .returning(Invitation.token, Invitation.short_code)
+            # The list's gender and beställare were someone else's: the person at the
+            # tablet gives their own gender, and the response and the response rate go
+            # by that, never by the list's (the invitation counts as of unknown gender).
+            .values(channel="kiosk", handed_out_on=today, gender=None, bestallare_node_id=None)
+            .returning(Invitation.token, Invitation.short_code, Invitation.id)
             .execution_options(synchronize_session=False)
         ).one_or_none()
         if claimed is not None:
@@ -185,3 +189,49 @@ def add_kiosk_invitations(
         for n in range(1, count + 1)
     ]
     return import_recipient_rows(session, round_, rows, channel="kiosk", user_id=user_id)
+
+
+def begin_on_kiosk(
+    session: Session, kiosk_id: int, round_id: int, unit_id: int, nonce: str, *, today: date
+) -> ClaimedInvitation | None:
+    """ "Börja" on a kiosk: claim_kiosk_invitation() once per form. The form carries a
+    nonce; the first request with it records it on the kiosk (one conditional UPDATE, which
+    a second request with the same nonce waits for and then finds done) and takes an
+    invitation; the second gets that same invitation back, so a double tap or a re-sent
+    form never takes two. None when there is none left."""
+    nonce_hash = digest(nonce)
+    first = session.execute(
+        update(KioskSession)
+        .where(
+            KioskSession.id == kiosk_id,
+            or_(
+                KioskSession.begin_nonce_hash.is_(None),
+                KioskSession.begin_nonce_hash != nonce_hash,
+            ),
+        )
+        .values(begin_nonce_hash=nonce_hash, begun_invitation_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    if first.rowcount == 0:  # type: ignore[attr-defined]
+        # This form was sent before: its survey, unless that one is over by now.
+        again = session.execute(
+            select(Invitation.token, Invitation.short_code, Invitation.id)
+            .join(KioskSession, KioskSession.begun_invitation_id == Invitation.id)
+            .where(
+                KioskSession.id == kiosk_id,
+                Invitation.status.in_(("not_started", "started")),
+                Invitation.pending_response_id.is_(None),
+            )
+        ).one_or_none()
+        if again is not None:
+            return ClaimedInvitation(*again)
+    claimed = claim_kiosk_invitation(session, round_id, unit_id, today=today)
+    if claimed is not None:
+        session.execute(
+            update(KioskSession)
+            .where(KioskSession.id == kiosk_id)
+            .values(begun_invitation_id=claimed.id)
+            .execution_options(synchronize_session=False)
+        )
+    session.flush()
+    return claimed

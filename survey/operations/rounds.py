@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from survey.domain import round_rules as rules
 from survey.domain.question_banks import available_versions, latest_version
-from survey.models import DraftAnswer, Insats, Invitation, OrgNode, Round
+from survey.models import DraftAnswer, Insats, Invitation, OrgNode, Round, StagedImport
 from survey.operations.audit import record
 from survey.operations.outbox import close_round_mail
 from survey.operations.responses import (
@@ -291,6 +291,19 @@ def close_round(session: Session, round_: Round, today: date, *, user_id: int | 
         if pending is not None and write_response(session, pending, today):
             finish_submission(session, pending)
             submitted += 1
+    # Invitations made for kiosks that no kiosk took stand for nobody: they leave the
+    # round (and its response rate) instead of counting as brukare who did not answer.
+    session.execute(
+        delete(Invitation).where(
+            Invitation.round_id == round_.id,
+            Invitation.channel == "kiosk",
+            Invitation.handed_out_on.is_(None),
+            Invitation.status == "not_started",
+        )
+    )
+    # Uploads and typed paper forms still waiting for their confirmation: the round takes
+    # no more answers, and a typed form holds answers beside its invitation.
+    session.execute(delete(StagedImport).where(StagedImport.round_id == round_.id))
     round_invitations = select(Invitation.id).where(Invitation.round_id == round_.id)
     session.execute(
         delete(DraftAnswer).where(
@@ -306,6 +319,8 @@ def close_round(session: Session, round_: Round, today: date, *, user_id: int | 
             large_text=False,
             used_read_aloud=False,
             pending_response_id=None,
+            # The day a kiosk took an invitation is about the day it was answered.
+            handed_out_on=None,
         )
     )
     # Mail that has not gone is cancelled and no message row says whose it was any more.

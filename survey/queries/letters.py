@@ -14,6 +14,9 @@ from survey.queries.imports import round_unit_ids
 from survey.queries.organisation import Tree, in_scope, load_tree, subtree_ids
 
 _IN_CHUNK = 500
+#: Channels whose invitations a letter may carry again: the letter or e-mail went to the
+#: same person as this one will.
+REPRINTABLE = ("letter", "email")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +30,18 @@ class LetterInvitation:
     bestallare_id: int | None
     email: str | None
     status: str
+    #: Handed out another way than a letter or e-mail (see Candidate.elsewhere).
+    elsewhere: bool = False
 
     def candidate(self) -> Candidate:
         return Candidate(
-            self.id, self.unit_id, self.gender, self.bestallare_id, self.email, self.status
+            self.id,
+            self.unit_id,
+            self.gender,
+            self.bestallare_id,
+            self.email,
+            self.status,
+            self.elsewhere,
         )
 
 
@@ -63,8 +74,10 @@ def letter_invitations(
     session: Session, round_: Round, unit_ids: set[int], *, answered_too: bool = False
 ) -> list[LetterInvitation]:
     """The round's invitations in `unit_ids` that a letter may carry, by unit path then id:
-    not answered and not withdrawn (unless `answered_too`, for pairing a names file), and
-    never one of the kiosks' (taken by a kiosk, or made for kiosks)."""
+    not answered, not withdrawn and not handed out another way than by letter or e-mail (a
+    paper form, the page that shows a new invitation) — unless `answered_too`, for pairing a
+    names file, where those stay in line marked (LetterInvitation.elsewhere) — and never one
+    of the kiosks' (taken by a kiosk, or made for kiosks)."""
     tree = load_tree(session, tree="utforare")
     paths = {node.id: node.path for node in tree.walk()}
     statuses = ["not_started", "started"]
@@ -83,6 +96,8 @@ def letter_invitations(
                 Invitation.bestallare_node_id,
                 Invitation.email,
                 Invitation.status,
+                Invitation.handed_out_on,
+                Invitation.channel,
             ).where(
                 Invitation.round_id == round_.id,
                 Invitation.org_node_id.in_(ordered[start : start + _IN_CHUNK]),
@@ -93,6 +108,9 @@ def letter_invitations(
             )
         )
         for row in rows:
+            elsewhere = row.handed_out_on is not None and row.channel not in REPRINTABLE
+            if elsewhere and not answered_too:
+                continue
             found.append(
                 LetterInvitation(
                     id=row.id,
@@ -104,6 +122,7 @@ def letter_invitations(
                     bestallare_id=row.bestallare_node_id,
                     email=row.email,
                     status=row.status,
+                    elsewhere=elsewhere,
                 )
             )
     found.sort(key=lambda i: (i.unit_path, i.id))

@@ -34,6 +34,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from survey.clock import local_today
+from survey.domain.tokens import looks_like_token, new_form_nonce
 from survey.extensions import db
 from survey.i18n import SUPPORTED_LOCALES
 from survey.models import KioskSession, Round
@@ -174,6 +175,8 @@ def _kiosk_missing() -> ResponseReturnValue:
 class KioskBeginForm(FlaskForm):
     #: The language the page was in: the next person's survey starts in it.
     lang = HiddenField()
+    #: New with every kiosk start page: a double tap on "Börja" takes one invitation.
+    nonce = HiddenField()
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -194,7 +197,7 @@ def _render_start(kiosk: ActiveKiosk, *, stopped: bool, status: int = 200) -> Re
     left = unused_counts(db.session, kiosk.round_id, [kiosk.unit_id])[kiosk.unit_id]
     page = render_template(
         "respond/kiosk_start.html",
-        form=KioskBeginForm(formdata=None),
+        form=KioskBeginForm(formdata=None, nonce=new_form_nonce()),
         kiosk=kiosk,
         left=left,
         stopped=stopped,
@@ -230,8 +233,11 @@ def kiosk_begin() -> ResponseReturnValue:
         return _round_closed()
     form = KioskBeginForm()
     lang = form.lang.data if form.lang.data in SUPPORTED_LOCALES else None
-    claimed = kiosk_ops.claim_kiosk_invitation(
-        db.session, kiosk.round_id, kiosk.unit_id, today=local_today()
+    nonce = form.nonce.data or ""
+    if not looks_like_token(nonce):
+        nonce = new_form_nonce()  # a form without one: no double-tap guard, still one claim
+    claimed = kiosk_ops.begin_on_kiosk(
+        db.session, kiosk.id, kiosk.round_id, kiosk.unit_id, nonce, today=local_today()
     )
     if claimed is None:
         db.session.rollback()

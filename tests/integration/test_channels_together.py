@@ -82,3 +82,55 @@ def test_paper_forms_taken_by_a_kiosk_mid_print_are_not_handed_out(db_session):
         hand_out_printed(db_session, planned, "paper", local_today())
     db_session.rollback()
     assert hand_out_printed(db_session, planned[1:], "paper", local_today()) in (0, 1)
+
+
+def test_round_close_drops_unused_kiosk_invitations_waiting_forms_and_the_hand_out_days(
+    db_session,
+):
+    from datetime import UTC, datetime
+
+    from survey.models import StagedImport
+    from survey.operations.rounds import close_round
+
+    round_, unit, listed = _round_with_list_and_kiosk_invitations(db_session)
+    claim_kiosk_invitation(db_session, round_.id, unit.id, today=local_today())
+    admin = make_staff(db_session, "hand@example.se", grants=[("admin", None)])
+    db_session.add(
+        StagedImport(
+            kind="paper",
+            round_id=round_.id,
+            user_id=admin.id,
+            created_at=datetime.now(UTC),
+            filename="entry:x",
+            row_count=1,
+            rows=[{"invitation_id": listed[0], "answers": {"DV_TRIVS": "ja"}}],
+        )
+    )
+    db_session.commit()
+    close_round(db_session, round_, local_today())
+    db_session.commit()
+    left = db_session.query(Invitation).order_by(Invitation.id).all()
+    # The two from the list and the one a kiosk took stay; the two spares are gone.
+    assert [i.channel for i in left] == ["link", "link", "kiosk"]
+    assert {i.handed_out_on for i in left} == {None}
+    assert db_session.query(StagedImport).count() == 0
+
+
+def test_a_letter_never_carries_a_code_given_out_on_paper_or_on_the_spot(db_session):
+    unit = make_unit(db_session, "Förvaltningen/Enheten/Växtverket")
+    round_ = make_round(db_session, units=[unit], code="DV-BREV2")
+    listed = [issue_invitation(db_session, round_, unit).invitation_id for _ in range(3)]
+    spot = issue_invitation(db_session, round_, unit, handed_out_on=local_today()).invitation_id
+    db_session.commit()
+    hand_out_printed(db_session, [listed[0]], "paper", local_today())  # a personal paper form
+    hand_out_printed(db_session, [listed[1]], "letter", local_today())  # an earlier letter
+    db_session.commit()
+    plain = [i.id for i in letter_invitations(db_session, round_, {unit.id})]
+    # The letter again (same person), the untouched one; not the form's or the screen's.
+    assert plain == [listed[1], listed[2]]
+    lined = {
+        i.id: i.candidate().gets_letter
+        for i in letter_invitations(db_session, round_, {unit.id}, answered_too=True)
+    }
+    # For a names file they stay in line (pairing does not shift) but get no letter.
+    assert lined == {listed[0]: False, listed[1]: True, listed[2]: True, spot: False}

@@ -14,7 +14,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from survey.clock import local_today
 from survey.domain import survey_flow
@@ -174,6 +174,33 @@ def test_begin_takes_one_unused_invitation_and_opens_its_survey(client, db_sessi
     assert unused_v2 == 1
 
 
+def test_a_double_tap_on_begin_takes_one_invitation(client, db_session, world):
+    round_, v1, *_ = world
+    add_unused(db_session, round_, v1, 3)
+    start_kiosk(client, round_.code, v1.id)
+    page = client.get("/kiosk").get_data(as_text=True)
+    nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="nonce" value="([^"]+)"', page
+    )
+    assert nonce, page
+    sent = {"lang": "sv", "nonce": nonce.group(1)}
+    first = token_of(client.post("/kiosk", data=sent))
+    again = token_of(client.post("/kiosk", data=sent))  # the same form, sent twice
+    assert again == first
+    taken = fresh(db_session).scalar(
+        select(func.count()).where(Invitation.handed_out_on.is_not(None))
+    )
+    assert taken == 1
+    # The next page's form is a new "Börja": the next person gets the next invitation.
+    assert token_of(begin(client)) != first
+    # Once that survey is sent in, the old form starts a new one instead of reopening it.
+    fresh(db_session).execute(
+        update(Invitation).where(Invitation.token == first).values(status="submitted")
+    )
+    db_session.commit()
+    assert token_of(client.post("/kiosk", data=sent)) not in (first,)
+
+
 def test_a_kiosk_never_takes_an_invitation_someone_was_given(client, db_session, world):
     round_, v1, *_ = world
     today = local_today()
@@ -212,15 +239,18 @@ def test_an_invitation_made_on_the_spot_is_handed_out(client, db_session, world)
 
 
 def test_a_kiosk_survey_asks_the_gender_the_list_gave_to_someone_else(client, db_session, world):
-    round_, v1, *_ = world
-    add_unused(db_session, round_, v1, 1, gender="kvinna")
+    round_, v1, v2, _ = world
+    add_unused(db_session, round_, v1, 1, gender="kvinna", bestallare=v2)
     start_kiosk(client, round_.code, v1.id)
     token = token_of(begin(client))
+    taken = fresh(db_session).scalar(select(Invitation).where(Invitation.token == token))
+    assert (taken.gender, taken.bestallare_node_id) == (None, None)
     respondent = load_respondent(fresh(db_session), token)
     assert respondent.path.find(survey_flow.GENDER) is not None
     client.post(f"/r/{token}/q/{survey_flow.GENDER}", data={"answer": "man"})
     client.post(f"/r/{token}/skicka")
-    assert fresh(db_session).scalar(select(SurveyResponse.gender)) == "man"
+    response = fresh(db_session).scalar(select(SurveyResponse))
+    assert (response.gender, response.bestallare_node_id) == ("man", None)
 
 
 # --- the previous person ------------------------------------------------------------------
