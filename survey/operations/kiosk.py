@@ -14,12 +14,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import ClassVar
 
 from sqlalchemy import case, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey.domain.passwords import digest
 from survey.domain.recipients import RecipientRow
 from survey.domain.staff_refusals import StaffRefusal
-from survey.domain.tokens import new_token
+from survey.domain.tokens import derived_token, new_token
 from survey.models import Invitation, KioskSession, Round
 from survey.operations import audit
 from survey.operations.recipients import import_recipient_rows
@@ -39,6 +40,7 @@ class KioskRefused(StaffRefusal):
         "bad_count": "Add between 1 and {most} invitations.",
         "none_left": "{unit} has no unused invitations left.",
         "round_closed": "Round {round} is closed.",
+        "already_added": "These invitations for kiosks were added already.",
     }
 
 
@@ -173,7 +175,14 @@ def claim_kiosk_invitation(
 
 
 def add_kiosk_invitations(
-    session: Session, round_: Round, unit_id: int, count: int, *, user_id: int
+    session: Session,
+    round_: Round,
+    unit_id: int,
+    count: int,
+    *,
+    user_id: int,
+    nonce: str | None = None,
+    key: bytes = b"",
 ) -> int:
     """Add `count` invitations (1 to MAX_KIOSK_INVITATIONS) for kiosks of one unit. They
     are never shown or handed out: only a kiosk takes them. Audited as an import with
@@ -188,7 +197,21 @@ def add_kiosk_invitations(
         RecipientRow(row=n, unit_id=unit_id, gender=None, bestallare_id=None, email=None)
         for n in range(1, count + 1)
     ]
-    return import_recipient_rows(session, round_, rows, channel="kiosk", user_id=user_id)
+    if nonce is None:
+        return import_recipient_rows(session, round_, rows, channel="kiosk", user_id=user_id)
+    # One form, one addition: the first invitation's token is derived from the form's nonce
+    # (under the app's key, so it is as unguessable as any), and a form sent again finds it
+    # or collides with it on the unique token (on PostgreSQL after the first has committed).
+    first = derived_token(key, nonce, "kiosk-invitations", str(round_.id))
+    if session.scalar(select(Invitation.id).where(Invitation.token == first)) is not None:
+        raise KioskRefused("already_added")
+    try:
+        with session.begin_nested():
+            return import_recipient_rows(
+                session, round_, rows, channel="kiosk", user_id=user_id, first_token=first
+            )
+    except IntegrityError:
+        raise KioskRefused("already_added") from None
 
 
 def begin_on_kiosk(

@@ -78,8 +78,11 @@ def import_recipient_rows(
     *,
     channel: str = "link",
     user_id: int | None = None,
+    first_token: str | None = None,
 ) -> int:
     """Create one invitation per row, in bulk; returns how many. Flushes, never commits.
+    `first_token`: the first invitation's token instead of a random one (a form's key, see
+    operations.kiosk.add_kiosk_invitations).
 
     All or nothing: every row is checked again against the round's units (a staged preview
     may be old), and any failure raises before a single invitation is written (ImportRejected
@@ -119,6 +122,8 @@ def import_recipient_rows(
         }
         for row, code in zip(rows, codes, strict=True)
     ]
+    if first_token is not None:
+        values[0]["token"] = first_token
     insert_rows(session, INVITATION, values)
     audit.record(
         session,

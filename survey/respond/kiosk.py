@@ -34,7 +34,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from survey.clock import local_today
-from survey.domain.tokens import looks_like_token, new_form_nonce
+from survey.domain.tokens import looks_like_nonce, new_form_nonce
 from survey.extensions import db
 from survey.i18n import SUPPORTED_LOCALES
 from survey.models import KioskSession, Round
@@ -234,7 +234,7 @@ def kiosk_begin() -> ResponseReturnValue:
     form = KioskBeginForm()
     lang = form.lang.data if form.lang.data in SUPPORTED_LOCALES else None
     nonce = form.nonce.data or ""
-    if not looks_like_token(nonce):
+    if not looks_like_nonce(nonce):
         nonce = new_form_nonce()  # a form without one: no double-tap guard, still one claim
     claimed = kiosk_ops.begin_on_kiosk(
         db.session, kiosk.id, kiosk.round_id, kiosk.unit_id, nonce, today=local_today()

@@ -371,3 +371,5 @@ class KioskInvitationsForm(StaffForm):
         ],
         description=_l("From 1 to 500. Each kiosk survey takes one."),
     )
+    #: New with every page: the same form sent twice adds once.
+    nonce = HiddenField()

@@ -22,6 +22,7 @@ from flask_login import current_user
 from survey.clock import local_today
 from survey.domain.access import Permission
 from survey.domain.staff_refusals import StaffRefusal
+from survey.domain.tokens import looks_like_nonce, new_form_nonce
 from survey.extensions import db
 from survey.models import OrgNode, Round
 from survey.operations import kiosk as kiosk_ops
@@ -58,6 +59,9 @@ def _refusal(refusal: StaffRefusal) -> str:
         ),
         "bad_count": _("Write how many, from 1 to 500."),
         "round_closed": _("The round is closed."),
+        "already_added": _(
+            "These invitations for kiosks were added already (the form was sent twice)."
+        ),
     }
     return texts.get(refusal.code, refusal.message)
 
@@ -169,10 +173,19 @@ def kiosk_invitations(code: str) -> ResponseReturnValue:
         unit = next(u for u in units if u.id == form.unit.data)
         try:
             added = kiosk_ops.add_kiosk_invitations(
-                db.session, round_, unit.id, form.count.data or 0, user_id=current_user.id
+                db.session,
+                round_,
+                unit.id,
+                form.count.data or 0,
+                user_id=current_user.id,
+                nonce=form.nonce.data if looks_like_nonce(form.nonce.data or "") else None,
+                key=current_app.extensions["survey.settings"].secret_key.encode(),
             )
         except StaffRefusal as refusal:
             db.session.rollback()
+            if refusal.code == "already_added":
+                flash(_refusal(refusal), "info")
+                return redirect(url_for("staff.kiosk_invitations", code=round_.code, enhet=unit.id))
             flash(_refusal(refusal), "error")
             status = 400
         else:
@@ -190,6 +203,7 @@ def kiosk_invitations(code: str) -> ResponseReturnValue:
     elif request.method == "POST":
         status = 400
     left = unused_counts(db.session, round_.id, [u.id for u in units])
+    form.nonce.data = new_form_nonce()  # every page a new form: one addition each
     return render_template(
         "staff/kiosk_invitations.html",
         round_=round_,

@@ -464,6 +464,27 @@ def test_a_handlaggare_adds_invitations_that_only_kiosks_take(client, db_session
     assert event.detail == {"round": "DV-KIOSK", "count": 3, "channel": "kiosk"}
 
 
+def test_the_same_add_form_sent_twice_adds_once(client, db_session, world):
+    round_, v1, *_ = world
+    make_staff(db_session, "hand@example.se", grants=[("handlaggare", v1.parent)])
+    sign_in(client, "hand@example.se")
+    url = f"/personal/omgangar/{round_.code}/inbjudningar/kiosk"
+    page = client.get(url).get_data(as_text=True)
+    nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', page)
+    assert nonce, page
+    sent = {"unit": v1.id, "count": 4, "nonce": nonce.group(1)}
+    assert client.post(url, data=sent).status_code == 302
+    again = client.post(url, data=sent, follow_redirects=True)
+    assert "lades till redan" in again.get_data(as_text=True)
+    assert fresh(db_session).scalar(select(func.count()).select_from(Invitation)) == 4
+    # A new page is a new form.
+    page = client.get(url).get_data(as_text=True)
+    other = re.search(r'name="nonce" type="hidden" value="([^"]+)"', page).group(1)
+    assert other != nonce.group(1)
+    client.post(url, data={**sent, "nonce": other})
+    assert fresh(db_session).scalar(select(func.count()).select_from(Invitation)) == 8
+
+
 # --- CSRF ---------------------------------------------------------------------------------
 
 
