@@ -13,7 +13,16 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -139,6 +148,10 @@ def _staged_or_404(staged_id: str, kind: str, round_: Round | None) -> StagedImp
         or created is None
         or datetime.now(UTC) - created > STAGED_LIFETIME
     ):
+        if round_ is not None and round_.is_closed:
+            # Round close deletes what waits for confirmation: say why, not "not found".
+            refused = UploadRefused("round_closed", round=round_.code)
+            abort(make_response(_import_failed(refused, round_, kind)))
         abort(404)
     return staged
 

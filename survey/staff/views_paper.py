@@ -577,6 +577,8 @@ def _nonce_of(entry: StagedEntry) -> str:
 def _entry_or_404(round_: Round, staged_id: str) -> StagedEntry:
     entry = load_entry(db.session, round_, user_id=current_user.id, staged_id=staged_id)
     if entry is None:
+        if round_.is_closed:  # round close deletes the typed forms still waiting
+            abort(_closed(round_))
         abort(404)
     return entry
 

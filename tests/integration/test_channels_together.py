@@ -134,3 +134,33 @@ def test_a_letter_never_carries_a_code_given_out_on_paper_or_on_the_spot(db_sess
     }
     # For a names file they stay in line (pairing does not shift) but get no letter.
     assert lined == {listed[0]: False, listed[1]: True, listed[2]: True, spot: False}
+
+
+def test_confirming_an_upload_after_round_close_says_the_round_is_closed(client, db_session):
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from survey.models import Round, StagedImport
+    from survey.operations.rounds import close_round
+    from tests.factories import sign_in
+
+    unit = make_unit(db_session, "F/E1/Växtverket")
+    round_ = make_round(db_session, units=[unit], code="DV-STANG")
+    make_staff(db_session, grants=[("handlaggare", unit.parent)])
+    db_session.commit()
+    sign_in(client)
+    listed = FileStorage(io.BytesIO("Enhet;Kön\nVäxtverket;K\n".encode()), filename="l.csv")
+    checked = client.post(
+        "/personal/omgangar/DV-STANG/mottagarlista",
+        data={"file": listed},
+        content_type="multipart/form-data",
+    )
+    assert checked.status_code == 200
+    staged = db_session.query(StagedImport).one()
+    close_round(db_session, db_session.get(Round, round_.id), local_today())
+    db_session.commit()
+    confirmed = client.post(f"/personal/omgangar/DV-STANG/mottagarlista/{staged.id}")
+    assert confirmed.status_code == 400
+    assert "stängd" in confirmed.get_data(as_text=True)
+    assert db_session.query(Invitation).count() == 0
