@@ -35,10 +35,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import flask_migrate
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from respond_bench import DEFAULT_PG_URL, sqlite_database, throwaway_postgres
 
 from survey import create_app
 from survey.clock import local_today
@@ -49,32 +52,10 @@ from survey.operations.invitations import issue_invitation
 from survey.operations.organisation import ensure_builtin_insatser, ensure_node_path
 from survey.operations.outbox import queue_invitations
 from survey.operations.rounds import create_round
-from survey.settings import Settings, normalise_database_url
+from survey.settings import Settings
 from tests.support.smtp import free_port, smtp_server
 
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 UNITS = 20
-
-
-@contextmanager
-def sqlite_database() -> Iterator[str]:
-    with tempfile.TemporaryDirectory(prefix="mail-bench-") as directory:
-        yield f"sqlite:///{Path(directory) / 'bench.sqlite'}"
-
-
-@contextmanager
-def throwaway_postgres(base_url: str) -> Iterator[str]:
-    url = make_url(normalise_database_url(base_url))
-    name = f"brukarenkat_bench_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @contextmanager
