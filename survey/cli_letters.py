@@ -113,10 +113,7 @@ def letters_command(
         )
     except TakenByKiosk as taken:
         db.session.rollback()
-        fail(
-            f"a kiosk took {taken.count} of these invitations while the PDF was made; "
-            "nothing was written: run the command again"
-        )
+        fail(str(taken))
     # The file first: a file that cannot be written rolls the hand-out back.
     write_atomically(output, lambda stream: stream.write(data))
     db.session.commit()

@@ -105,10 +105,7 @@ def paper_form_command(
             )
         except TakenByKiosk as taken:
             db.session.rollback()
-            fail(
-                f"a kiosk took {taken.count} of these invitations while the PDF was made; "
-                "nothing was written: run the command again"
-            )
+            fail(str(taken))
     # A file that cannot be written rolls the hand-out back (nothing is committed yet).
     write_atomically(output, lambda stream: stream.write(data))
     audit.record(

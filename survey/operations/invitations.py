@@ -104,6 +104,12 @@ class TakenByKiosk(Exception):
         super().__init__(count)
         self.count = count
 
+    def __str__(self) -> str:  # the command line's one line; staff pages have their own
+        return (
+            f"a kiosk took {self.count} of these invitations while the PDF was made; "
+            "nothing was written: run the command again"
+        )
+
 
 def hand_out_printed(
     session: Session, invitation_ids: Iterable[int], channel: str, today: date
