@@ -118,3 +118,26 @@ def sign_in(
             "/personal/logga-in/kod", data={"code": pyotp.TOTP(totp_secret).now()}
         )
     return response
+
+
+def make_failed_mail(session: Session, round_: Round, unit_id: int, invitation_id: int) -> int:
+    """An invitation e-mail the server refused (status failed): a row for the e-mail page's
+    retry routes. Flushes; returns its id."""
+    from datetime import UTC, datetime
+
+    from survey.models import OutboxMessage
+
+    message = OutboxMessage(
+        round_id=round_.id,
+        invitation_id=invitation_id,
+        org_node_id=unit_id,
+        kind="invitation",
+        sequence=0,
+        status="failed",
+        error_kind="rejected",
+        next_attempt_at=datetime.now(UTC),
+        created_at=datetime.now(UTC),
+    )
+    session.add(message)
+    session.flush()
+    return message.id

@@ -25,7 +25,6 @@ from werkzeug.exceptions import HTTPException
 from survey.models import (
     KioskSession,
     OrgNode,
-    OutboxMessage,
     ReportBuild,
     ResultsLink,
     RoleGrant,
@@ -35,7 +34,7 @@ from survey.models import (
 from survey.operations.invitations import issue_invitation
 from survey.operations.users import create_user
 from survey.staff.guard import ROUTES
-from tests.factories import make_round, make_unit
+from tests.factories import make_failed_mail, make_round, make_unit
 
 #: What SPEC §8 and §1 give each role (written out here on purpose, not imported).
 ROLE_CAN = {
@@ -286,7 +285,9 @@ def world(db_session):
         for round_, unit in ((inside, v1), (outside, v3))
     }
     mail = {
-        round_.code: _failed_mail(db_session, round_, invitation)
+        round_.code: make_failed_mail(
+            db_session, round_, round_.units[0].id, invitation.invitation_id
+        )
         for round_, invitation in ((inside, inv_in), (outside, inv_out))
     }
     kiosks = {
@@ -382,23 +383,6 @@ def _results_link(session, round_, unit, user) -> int:
     session.add(link)
     session.flush()
     return link.id
-
-
-def _failed_mail(session, round_, issued) -> int:
-    message = OutboxMessage(
-        round_id=round_.id,
-        invitation_id=issued.invitation_id,
-        org_node_id=round_.units[0].id,
-        kind="invitation",
-        sequence=0,
-        status="failed",
-        error_kind="rejected",
-        next_attempt_at=datetime.now(UTC),
-        created_at=datetime.now(UTC),
-    )
-    session.add(message)
-    session.flush()
-    return message.id
 
 
 def _kiosk(session, round_, unit, user) -> int:

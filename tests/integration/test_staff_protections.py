@@ -26,7 +26,7 @@ from survey.models import (
     db,
 )
 from tests.conftest import make_settings, restore_limiter
-from tests.factories import STAFF_PASSWORD, make_round, make_staff, make_unit
+from tests.factories import STAFF_PASSWORD, make_failed_mail, make_round, make_staff, make_unit
 from tests.integration.test_authorisation_matrix import MATRIX
 from tests.integration.test_authorisation_matrix import _kiosk as kiosk_row
 
@@ -76,23 +76,6 @@ def _state(session) -> tuple[int, ...]:
         select(func.count()).where(KioskSession.revoked_at.is_not(None)),
     ]
     return (*counts, *(session.scalar(query) for query in changes))
-
-
-def _failed_mail(session, round_, unit, invitation_id) -> int:
-    message = OutboxMessage(
-        round_id=round_.id,
-        invitation_id=invitation_id,
-        org_node_id=unit.id,
-        kind="invitation",
-        sequence=0,
-        status="failed",
-        error_kind="rejected",
-        next_attempt_at=datetime.now(UTC),
-        created_at=datetime.now(UTC),
-    )
-    session.add(message)
-    session.commit()
-    return message.id
 
 
 def _results_link(session, round_, unit, user) -> int:
@@ -145,9 +128,10 @@ def test_every_staff_post_without_a_csrf_token_changes_nothing(make_app, db_sess
         "staged_targets": "x",
         "staged_entry": "x",
         "results_link": _results_link(db_session, round_, v1, admin),
-        "outbox": _failed_mail(db_session, round_, v1, invitation.invitation_id),
+        "outbox": make_failed_mail(db_session, round_, v1.id, invitation.invitation_id),
         "kiosk": kiosk_row(db_session, round_, v1, admin),
     }
+    db_session.commit()
     app = make_app(csrf_enabled=True)
     posted = 0
     for rule in app.url_map.iter_rules():
