@@ -320,6 +320,27 @@ KIND_NAMES = {
     "sv": {"indicator": "Indikator", "question": "Fråga"},
     "en": {"indicator": "Indicator", "question": "Question"},
 }
+#: How a question's row says what its figure is a share of: a question's name alone
+#: ("Rädd") would read backwards when its positive answer is "Aldrig".
+_SHARE_OF = {
+    "sv": "{name} (andel som svarar ”{option}”)",
+    "en": "{name} (share answering “{option}”)",
+}
+
+
+def _text_in(texts: Mapping[str, str], language: str) -> str:
+    return texts.get(language) or texts.get("sv") or next(iter(texts.values()), "")
+
+
+def row_label(item: Item, language: str) -> str:
+    """The label of a table row in every output: an indicator's report name ("Andel brukare
+    som är nöjd med sin insats"), or a question's name with the answer its figure counts
+    ("Rädd (andel som svarar ”Aldrig”)")."""
+    name = _text_in(item.name, language) or item.key
+    if item.kind != "question":
+        return name
+    option = _text_in(item.option_labels.get(item.positive) or {"sv": item.positive}, language)
+    return _SHARE_OF.get(language, _SHARE_OF["en"]).format(name=name, option=option)
 
 
 def _counts(cell: Cell) -> list[str | int]:
@@ -353,7 +374,7 @@ def figures_csv(
                 [
                     spreadsheet_text(unit.path),
                     (level_names or {}).get(unit.level, unit.level),
-                    spreadsheet_text(row.item.name.get(language) or row.item.name["sv"]),
+                    spreadsheet_text(row_label(row.item, language)),
                     KIND_NAMES[language][row.item.kind],
                     *_counts(row.total),
                     *_counts(row.men),

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from survey.domain.analysis_text import analysis_text, is_published
-from survey.domain.indicator_export import UnitReport, target_value
+from survey.domain.indicator_export import UnitReport, row_label, target_value
 from survey.domain.indicators import Cell, Rate, Row
 from survey.reports.text import Language
 
@@ -225,7 +225,7 @@ def figures_xlsx(
             for row in unit.rows:
                 out.line += 1
                 out.text(1, label)
-                out.text(2, row.item.name.get(lang.code) or row.item.name.get("sv"))
+                out.text(2, row_label(row.item, lang.code))
                 out.share(3, row.total)
                 out.share(4, row.men)
                 out.share(5, row.women)

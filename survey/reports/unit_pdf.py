@@ -49,7 +49,7 @@ from reportlab.platypus import (
 )
 
 from survey.domain.indicator_documents import RoundFacts
-from survey.domain.indicator_export import UnitReport, target_value
+from survey.domain.indicator_export import UnitReport, row_label, target_value
 from survey.domain.indicators import Cell, Rate, Row
 from survey.reports.fonts import BOLD, REGULAR, register_fonts
 from survey.reports.text import Language
@@ -417,7 +417,7 @@ def _comparison(
     data: list[list[Any]] = [[_p(h, styles["cell_bold"]) for h in header]]
     for row in rows:
         line = [
-            _p(_name(row.item.name, lang), styles["cell"]),
+            _p(row_label(row.item, lang.code), styles["cell"]),
             texts.cell(row.total),
             texts.interval(row.total),
         ]

@@ -193,6 +193,22 @@ def test_all_units_into_a_zip_with_the_rounds_workbook(runner, db_session, tmp_p
         for name in pdfs:
             reader = PdfReader(io.BytesIO(archive.read(name)))
             assert len(reader.pages) >= 2
+        # Every PDF carries every published figure of its unit's rows, as the JSON has them.
+        by_unit: dict[str, list[dict]] = {}  # type: ignore[type-arg]
+        for entry in document["rows"]:
+            by_unit.setdefault(entry["unit"], []).append(entry)
+        for unit, entries in [*by_unit.items(), ("", document["installation"]["rows"])]:
+            name = (
+                pdfs[0]
+                if not unit
+                else next(n for n in pdfs if n.endswith(f" {unit.replace('/', ' – ')}.pdf"))
+            )
+            unit_text = text_of(archive.read(name))
+            for entry in entries:
+                for gender in ("total", "men", "women"):
+                    cell = entry[gender]
+                    if not cell["suppressed"] and cell["valid"]:
+                        assert cell_text(cell) in unit_text, (unit, entry["indicator"], gender)
         enhet = next(n for n in pdfs if n.endswith(ENHET.replace("/", " – ") + ".pdf"))
         text = text_of(archive.read(enhet))
         # A unit with units below lists them.
@@ -330,3 +346,18 @@ def test_one_decimal_as_a_report_setting(runner, db_session, tmp_path) -> None:
         text = text_of(builder.pdf(node))
     assert "89,5 % (85 av 95)" in text
     assert "92,7 % (51 av 55)" in text
+
+
+def test_a_question_row_says_which_answer_its_figure_counts(runner, db_session, tmp_path):
+    """ "Rädd 82 %" would read backwards: the figure is the share answering "Aldrig"."""
+    golden_round(runner, tmp_path)
+    label = "Rädd (andel som svarar ”Aldrig”)"
+    assert label in text_of(pdf(runner, tmp_path, VAXT))
+    xlsx = tmp_path / "ind.xlsx"
+    run(runner, "indicators", "--round", "DV-2026", "--format", "xlsx", "-o", str(xlsx))
+    sheet = load_workbook(xlsx)["Verksamhet"]
+    assert label in {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    csv_text = run(runner, "indicators", "--round", "DV-2026", "--format", "csv").stdout
+    assert f";{label};Fråga;" in csv_text
+    english = text_of(pdf(runner, tmp_path, VAXT, "--language", "en"))
+    assert "Afraid (share answering “Never”)" in english
