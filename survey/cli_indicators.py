@@ -19,6 +19,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from survey.cli_output import fail, write_atomically
+from survey.clock import local_today
 from survey.domain.indicator_export import subtree
 from survey.extensions import db
 from survey.i18n import document_language
@@ -120,6 +121,7 @@ def indicators_command(
             language=language,
             items=items,
             lang=document_language(language),
+            today=local_today(),
         )
     db.session.rollback()
     _write(output, data)

@@ -8,13 +8,15 @@ The text only puts into words what the unit's row and response rate publish: the
 from `RoundFigures` with suppression applied, and nothing here counts or withholds anything
 again. So:
 
-- a withheld cell is never stated: its part is left out and the text says, in neutral words,
-  that the result is not shown because too few answered (the same words the tables use for
-  every "–");
+- a withheld cell is never stated: its part is left out and the text says, in neutral words
+  true of every "–", that the result is not shown to protect the answers of small groups (a
+  cell withheld so that another cannot be worked out may rest on many answers, and saying
+  which kind a "–" is would tell);
 - a published result on fewer than 20 valid answers (`Cell.small_n`) says how many answers it
   rests on and that it should be read with care;
 - the previous period is mentioned only when its cell is published;
-- an open round's text says that its figures are preliminary.
+- a round not closed yet says that its figures are preliminary, and why on that day
+  (survey.domain.round_status).
 
 An indicator's subject ("Andelen brukare som är nöjda med sin insats") is catalogue data
 (`analysis` in survey/indicator_catalogue/<period>.toml); a question's is built from its name
@@ -28,6 +30,7 @@ from collections.abc import Mapping
 
 from survey.domain.indicator_export import UnitReport
 from survey.domain.indicators import INSTALLATION, Cell, Row
+from survey.domain.round_status import RoundStatus, status_note
 from survey.reports.text import Language
 
 
@@ -72,7 +75,7 @@ def subject(row: Row, lang: Language) -> str:
     )
 
 
-def response_sentence(unit: UnitReport, lang: Language) -> str:
+def response_sentence(unit: UnitReport, lang: Language, *, final: bool = False) -> str:
     """ "I Växtverket har totalt 95 brukare av 177 svarat …, cirka 54 % svarsfrekvens." """
     rate = unit.rate.total
     where = place(unit, lang)
@@ -90,6 +93,14 @@ def response_sentence(unit: UnitReport, lang: Language) -> str:
             "In %(unit)s, %(responded)s brukare in total answered the user survey.",
             unit=where,
             responded=lang.number(rate.responded),
+        )
+    if rate.invited and final:
+        return lang.ngettext(
+            "In %(unit)s, %(invited)s brukare was invited to the user survey but did not answer.",
+            "In %(unit)s, %(invited)s brukare were invited to the user survey but none answered.",
+            rate.invited,
+            unit=where,
+            invited=lang.number(rate.invited),
         )
     if rate.invited:
         return lang.ngettext(
@@ -111,7 +122,9 @@ def result_sentences(row: Row, lang: Language, *, previous_period: int | None) -
     before = _percent(lang, previous) if previous is not None and is_published(previous) else None
     if not is_published(row.total):
         sentences = [
-            lang.gettext("%(subject)s is not shown because too few answered.", subject=what)
+            lang.gettext(
+                "%(subject)s is not shown, to protect the answers of small groups.", subject=what
+            )
         ]
         if before is not None:
             sentences.append(
@@ -183,13 +196,19 @@ def result_sentences(row: Row, lang: Language, *, previous_period: int | None) -
     sentences = [text]
     if men is None and women is None:
         sentences.append(
-            lang.gettext("The result is not shown by gender because too few answered.")
+            lang.gettext(
+                "The result is not shown by gender, to protect the answers of small groups."
+            )
         )
     elif men is None:
-        sentences.append(lang.gettext("The result for men is not shown because too few answered."))
+        sentences.append(
+            lang.gettext("The result for men is not shown, to protect the answers of small groups.")
+        )
     elif women is None:
         sentences.append(
-            lang.gettext("The result for women is not shown because too few answered.")
+            lang.gettext(
+                "The result for women is not shown, to protect the answers of small groups."
+            )
         )
     if row.total.small_n and row.total.valid is not None:
         sentences.append(
@@ -210,23 +229,20 @@ def analysis_text(
     lang: Language,
     *,
     previous_period: int | None,
-    preliminary: bool = False,
+    status: RoundStatus | None = None,
 ) -> str:
     """The starter text for `row` of `unit`: response rate, result (total, men, women,
-    previous period), caution for few answers, and "preliminary" for an open round.
+    previous period), caution for few answers, and the round's status while it is not closed.
 
     `previous_period` is the period the previous column shows (None: there is none, and
     the text says nothing of it). Every number in the text is a figure the row or the unit's
     response rate publishes.
     """
-    sentences = [response_sentence(unit, lang)]
+    sentences = [response_sentence(unit, lang, final=status is None or not status.preliminary)]
     sentences.extend(result_sentences(row, lang, previous_period=previous_period))
-    if preliminary:
-        sentences.append(
-            lang.gettext(
-                "The round is not closed yet, so the figures are preliminary and may change."
-            )
-        )
+    note = status_note(status, lang)
+    if note is not None:
+        sentences.append(note)
     return " ".join(sentences)
 
 
@@ -235,14 +251,12 @@ def indicator_analyses(
     lang: Language,
     *,
     previous_period: int | None,
-    preliminary: bool = False,
+    status: RoundStatus | None = None,
 ) -> dict[str, str]:
     """The starter text of each indicator row of `unit` (questions left out), by key: what
     the dashboard shows under its table and a unit report can print."""
     return {
-        row.item.key: analysis_text(
-            unit, row, lang, previous_period=previous_period, preliminary=preliminary
-        )
+        row.item.key: analysis_text(unit, row, lang, previous_period=previous_period, status=status)
         for row in unit.rows
         if row.item.kind == "indicator"
     }

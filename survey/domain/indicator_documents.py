@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from survey.domain.indicator_export import UnitReport, figures_csv, figures_json
 from survey.domain.indicator_xlsx import figures_xlsx
 from survey.domain.overview import LEVELS_SV
+from survey.domain.round_status import RoundStatus, status_note
 from survey.reports.text import Language
 
 FORMATS = ("json", "csv", "xlsx")
@@ -33,8 +34,12 @@ class RoundFacts:
     survey_type: str
     include_proxy_answers: bool
     previous_period: int | None
-    #: The round is still open: its figures may change (the analysis texts say so).
-    preliminary: bool = False
+    #: Where the round stands on the day the figures were read (None: closed, or unknown).
+    status: RoundStatus | None = None
+
+    @property
+    def preliminary(self) -> bool:
+        return self.status is not None and self.status.preliminary
 
 
 def indicator_document(
@@ -74,6 +79,7 @@ def indicator_document(
             threshold=threshold,
             language=language,
             level_names=level_names,
+            status_note=None if lang is None else status_note(facts.status, lang),
         )
         return text.encode("utf-8")
     if output_format == "xlsx":
@@ -86,6 +92,6 @@ def indicator_document(
             threshold=threshold,
             installation=installation,
             previous_period=facts.previous_period,
-            preliminary=facts.preliminary,
+            status=facts.status,
         )
     raise ValueError(f"unknown format {output_format!r}")

@@ -356,8 +356,10 @@ def figures_csv(
     threshold: int,
     language: str = "sv",
     level_names: Mapping[str, str] | None = None,
+    status_note: str | None = None,
 ) -> str:
-    """CSV for Swedish Excel: BOM, semicolons, decimal comma, CRLF; "–" for withheld."""
+    """CSV for Swedish Excel: BOM, semicolons, decimal comma, CRLF; "–" for withheld.
+    `status_note` (a round not closed yet: "Preliminära resultat: …") ends every row's note."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
@@ -369,6 +371,8 @@ def figures_csv(
                 notes.append(WITHHELD_NOTE[language].format(n=threshold))
             if not row.total.suppressed and row.total.small_n:
                 notes.append(SMALL_NOTE[language])
+            if status_note:
+                notes.append(status_note)
             previous = "" if row.previous is None else (percent_text(row.previous) or "–")
             writer.writerow(
                 [

@@ -28,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from survey.domain.analysis_text import analysis_text, is_published
 from survey.domain.indicator_export import UnitReport, row_label, target_value
 from survey.domain.indicators import Cell, Rate, Row
+from survey.domain.round_status import RoundStatus, status_note
 from survey.reports.text import Language
 
 #: Levels in the order their sheets come; other level words follow in tree order.
@@ -195,7 +196,7 @@ def figures_xlsx(
     threshold: int,
     installation: UnitReport | None = None,
     previous_period: int | None = None,
-    preliminary: bool = False,
+    status: RoundStatus | None = None,
 ) -> bytes:
     """The workbook of `units` (and the whole installation, when given): a sheet per level,
     then the response rates."""
@@ -207,9 +208,7 @@ def figures_xlsx(
     columns = _headers(lang)
 
     def analysis(unit: UnitReport, row: Row) -> str:
-        return analysis_text(
-            unit, row, lang, previous_period=previous_period, preliminary=preliminary
-        )
+        return analysis_text(unit, row, lang, previous_period=previous_period, status=status)
 
     groups: list[tuple[str, list[UnitReport]]] = [
         (level, [unit for unit in units if unit.level == level]) for level in _levels(units)
@@ -251,6 +250,11 @@ def figures_xlsx(
         out.rate(6, unit.rate.men)
         out.rate(9, unit.rate.women)
     _finish(rates, _rate_headers(lang))
+    note_of_round = status_note(status, lang)
+    if note_of_round is not None:
+        # Printed at the head of every page; each row's Analys text says it on screen.
+        for sheet in book.worksheets:
+            sheet.oddHeader.center.text = note_of_round.replace("&", "&&")
     data = io.BytesIO()
     book.save(data)
     return data.getvalue()

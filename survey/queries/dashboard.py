@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -15,13 +16,24 @@ from sqlalchemy.orm import Session
 from survey.domain.indicator_documents import RoundFacts, indicator_document
 from survey.domain.indicator_export import installation_report, unit_reports
 from survey.domain.indicators import Item
-from survey.models import SurveyResponse
+from survey.domain.round_status import RoundStatus
+from survey.models import Round, SurveyResponse
 from survey.queries.indicators import PROXY, RoundReport
 from survey.queries.targets_lookup import target_lookup
 from survey.reports.text import Language
 
 
-def round_facts(report: RoundReport) -> RoundFacts:
+def round_status(round_: Round, today: date) -> RoundStatus:
+    return RoundStatus(
+        is_draft=round_.is_draft,
+        is_closed=round_.is_closed,
+        opens_on=round_.opens_on,
+        closes_on=round_.closes_on,
+        as_of=today,
+    )
+
+
+def round_facts(report: RoundReport, today: date) -> RoundFacts:
     round_ = report.round
     return RoundFacts(
         code=round_.code,
@@ -29,7 +41,7 @@ def round_facts(report: RoundReport) -> RoundFacts:
         survey_type=round_.survey_type,
         include_proxy_answers=round_.include_proxy_answers,
         previous_period=report.previous_period,
-        preliminary=not round_.is_closed,
+        status=round_status(round_, today),
     )
 
 
@@ -44,6 +56,7 @@ def indicator_download(
     language: str = "sv",
     items: Sequence[Item] | None = None,
     lang: Language | None = None,
+    today: date,
 ) -> bytes:
     """The indicator table of the units of `by` in `within` (None: all) as one file; the
     command line and the dashboard's downloads both build it here. `items` limits the rows
@@ -56,7 +69,7 @@ def indicator_download(
     whole = installation_report(report.figures, "", targets, items=items)
     return indicator_document(
         output_format,
-        facts=round_facts(report),
+        facts=round_facts(report, today),
         by=by,
         threshold=threshold,
         units=units,

@@ -78,8 +78,7 @@ class ReportBuilder:
         self._units: dict[int, UnitReport] | None = None
         self._whole: UnitReport | None = None
         round_ = report.round
-        self.preliminary_until = None if round_.is_closed else round_.closes_on
-        self.facts = round_facts(report)
+        self.facts = round_facts(report, today)
         self.survey_name = survey_name(round_.survey_type, lang)
         self.areas = {
             key: texts.get(lang.code) or texts.get("sv") or key
@@ -130,7 +129,7 @@ class ReportBuilder:
                 unit,
                 self.lang,
                 previous_period=self.report.previous_period,
-                preliminary=not self.report.round.is_closed,
+                status=self.facts.status,
             )
         return UnitDocument(
             facts=self.facts,
@@ -140,7 +139,7 @@ class ReportBuilder:
             by=self.by,
             threshold=self.report.figures.threshold,
             generated_on=self.today,
-            preliminary_until=self.preliminary_until,
+            status=self.facts.status,
             round_title=self.report.round.title,
             ancestors=ancestors,
             children=children,
@@ -184,6 +183,7 @@ class ReportBuilder:
             threshold=self.report.figures.threshold,
             language=self.lang.code,
             lang=self.lang,
+            today=self.today,
         )
         return {f"indikatorer-{self.folder}.xlsx": data}
 

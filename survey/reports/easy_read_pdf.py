@@ -144,7 +144,12 @@ def _block(
         body.append(Paragraph(escape(question), styles["sentence"]))
         body.append(
             Paragraph(
-                escape(lang.gettext("Too few people answered. So we do not show the answer.")),
+                escape(
+                    lang.gettext(
+                        "We do not show the answer. "
+                        "Then no one can work out what one person answered."
+                    )
+                ),
                 styles["body"],
             )
         )

@@ -51,6 +51,7 @@ from reportlab.platypus import (
 from survey.domain.indicator_documents import RoundFacts
 from survey.domain.indicator_export import UnitReport, row_label, target_value
 from survey.domain.indicators import Cell, Rate, Row
+from survey.domain.round_status import RoundStatus, status_note
 from survey.reports.fonts import BOLD, REGULAR, register_fonts
 from survey.reports.text import Language
 
@@ -76,8 +77,8 @@ class UnitDocument:
     by: str
     threshold: int
     generated_on: date
-    #: The closing date while the round is still open (figures are preliminary), else None.
-    preliminary_until: date | None = None
+    #: Where the round stands on the day of the report (None or closed: final figures).
+    status: RoundStatus | None = None
     round_title: str = ""
     #: Names of the unit's ancestors, top first.
     ancestors: tuple[str, ...] = ()
@@ -187,6 +188,11 @@ class _Texts:
         return f"{low}–{high}%"
 
     def rate(self, rate: Rate) -> str:
+        if not rate.invited and rate.responded:
+            return self.lang.gettext(
+                "%(responded)s answered (no invitation list, so no response rate)",
+                responded=self.lang.number(rate.responded),
+            )
         if not rate.invited:
             return self.lang.gettext("no one invited")
         return self.lang.gettext(
@@ -274,22 +280,18 @@ def _cover(
         )
     )
     story.append(table)
-    if doc.preliminary_until is not None:
-        story.append(
-            _p(
-                lang.gettext(
-                    "Preliminary results: the round is open until %(date)s and answers may "
-                    "still change the figures.",
-                    date=doc.preliminary_until.isoformat(),
-                ),
-                styles["notice"],
-            )
-        )
+    note = status_note(doc.status, lang)
+    if note is not None:
+        story.append(_p(note, styles["notice"]))
     if not unit.rate.total.responded:
         story.append(
             _p(
                 lang.gettext(
                     "No one in this unit has answered yet, so the report has no results to show."
+                )
+                if note is not None
+                else lang.gettext(
+                    "No one in this unit answered, so the report has no results to show."
                 ),
                 styles["notice"],
             )
@@ -384,6 +386,16 @@ def _footnote(doc: UnitDocument, lang: Language) -> str:
 
 def _rate_sentence(unit: UnitReport, lang: Language) -> str:
     rate = unit.rate.total
+    if not rate.invited and rate.responded:
+        return lang.ngettext(
+            "%(responded)s person has answered. The round has no invitation list for "
+            "%(unit)s, so there is no response rate.",
+            "%(responded)s people have answered. The round has no invitation list for "
+            "%(unit)s, so there is no response rate.",
+            rate.responded,
+            responded=lang.number(rate.responded),
+            unit=unit.name,
+        )
     if not rate.invited:
         return lang.gettext("No one was invited to answer in %(unit)s.", unit=unit.name)
     return lang.ngettext(
@@ -732,7 +744,7 @@ def render_unit_report(document: UnitDocument, lang: Language) -> bytes:
         initialFontName=REGULAR,
     )
     footer = f"{document.unit.name} · {document.facts.code}"
-    if document.preliminary_until is not None:
+    if document.status is not None and document.status.preliminary:
         footer += " · " + lang.gettext("preliminary")
     page_word = lang.gettext("Page")
 

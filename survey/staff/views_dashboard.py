@@ -18,6 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from survey.clock import local_today
 from survey.domain import dashboard as layout
 from survey.domain.access import Permission
 from survey.domain.analysis_text import indicator_analyses
@@ -33,12 +34,13 @@ from survey.domain.indicator_export import (
     unit_reports,
 )
 from survey.domain.indicators import TREES, Item
+from survey.domain.round_status import status_note
 from survey.extensions import db
 from survey.i18n import document_language
 from survey.models import Round
 from survey.operations import audit
 from survey.operations import rounds as round_ops
-from survey.queries.dashboard import indicator_download, proxy_share
+from survey.queries.dashboard import indicator_download, proxy_share, round_status
 from survey.queries.indicators import RoundReport, cached_round_figures
 from survey.queries.rounds import round_wholly_in_scope
 from survey.queries.targets_lookup import target_lookup
@@ -132,7 +134,7 @@ def _analyses(unit: UnitReport | None, report: RoundReport) -> dict[str, str]:
         unit,
         document_language(),
         previous_period=report.previous_period,
-        preliminary=not report.round.is_closed,
+        status=round_status(report.round, local_today()),
     )
 
 
@@ -191,6 +193,7 @@ def round_results(code: str) -> ResponseReturnValue:
         whole=whole,
         whole_rows=whole_rows,
         analyses=_analyses(unit, report),
+        round_note=status_note(round_status(round_, local_today()), document_language()),
         threshold=report.figures.threshold,
         proxy_form=proxy_form,
         proxies=proxies,
@@ -226,6 +229,7 @@ def round_results_download(code: str, fmt: str) -> ResponseReturnValue:
         threshold=report.figures.threshold,
         language=_language(),
         lang=document_language(),
+        today=local_today(),
     )
     audit.record(
         db.session,

@@ -83,7 +83,11 @@ def test_the_golden_row_in_the_annual_report_layout(client, runner, db_session, 
     words = text(html)
     assert "<h1>Växtverket" in html
     assert "95 brukare av 177 har svarat, 54 % svarsfrekvens" in words
-    assert "Preliminära siffror" in words
+    assert re.search(
+        r"Preliminära resultat: omgången är öppen till \d{4}-\d\d-\d\d, så nya svar kan ändra "
+        r"siffrorna\. Siffror per \d{4}-\d\d-\d\d\.",
+        words,
+    )
     headers = re.findall(r'<th scope="col">([^<]+)</th>', html.split('class="indicators"')[1])
     assert headers[:9] == [
         "Indikator",
@@ -264,7 +268,7 @@ def test_english_page(client, runner, db_session, tmp_path):
     words = text(page(client, enhet=node_id(db_session, VAXT)))
     assert "95 brukare of 177 have answered, 54 % response rate" in words
     assert "89 % (85 of 95)" in words
-    assert "Preliminary figures" in words
+    assert "Preliminary results: the round is open until " in words
     assert "Result for the period" in words
     response = client.get(f"{URL}.csv?enhet={node_id(db_session, VAXT)}")
     assert response.get_data(as_text=True).lstrip("\ufeff").startswith("Unit;Level;Indicator")
@@ -349,14 +353,14 @@ def test_the_analysis_texts_under_the_table(client, runner, db_session, tmp_path
         assert f'<textarea id="{area_id}" rows="4" readonly' in section
         assert f'data-copy="{area_id}"' in section  # the copy button, hidden without script
     nojd = re.search(r'<textarea id="analysis-nojd"[^>]*>(.*?)</textarea>', section, re.S)
-    assert nojd.group(1) == (
+    assert nojd.group(1).startswith(
         "I Växtverket har totalt 95 brukare av 177 svarat på brukarundersökningen, vilket "
         "motsvarar cirka 54\u00a0% svarsfrekvens. Andelen brukare som är nöjda med sin insats "
-        "är 89\u00a0%, män 85\u00a0% och kvinnor 93\u00a0%. Omgången är inte avslutad, så "
-        "siffrorna är preliminära och kan ändras."
+        "är 89\u00a0%, män 85\u00a0% och kvinnor 93\u00a0%. Preliminära resultat: omgången är "
+        "öppen till "
     )
     bemotande = re.search(r'<textarea id="analysis-bemotande"[^>]*>(.*?)</textarea>', section, re.S)
-    assert "väl bemötta av stadens personal visas inte eftersom för få har svarat" in (
+    assert "väl bemötta av stadens personal visas inte, för att skydda svaren i små grupper" in (
         bemotande.group(1)
     )
     assert re.search(r'<button type="button"[^>]*data-copy="analysis-nojd"[^>]*hidden>', section)
@@ -375,3 +379,11 @@ def test_the_analysis_texts_in_english(client, runner, db_session, tmp_path):
     assert ">Analysis</h2>" in html
     assert "The share of users who are satisfied with their support is 89%, men 85%" in html
     assert '>Copy the text<span class="visually-hidden">: Share of users who are satisfied' in html
+
+
+def test_a_unit_without_answers_says_so(client, runner, db_session, tmp_path) -> None:
+    golden_round(runner, tmp_path)
+    everywhere(client, db_session)
+    words = text(page(client, enhet=node_id(db_session, ATELJE)))
+    assert "Ingen i Ateljén har svarat än, så det finns inga resultat att visa." in words
+    assert "har svarat än" not in text(page(client, enhet=node_id(db_session, VAXT)))

@@ -25,6 +25,7 @@ from tests.integration.test_indicators_cli import (
     VAXT,
     golden_round,
     indicators,
+    last_periods_round,
     org,
     paper,
     run,
@@ -361,3 +362,36 @@ def test_a_question_row_says_which_answer_its_figure_counts(runner, db_session, 
     assert f";{label};Fråga;" in csv_text
     english = text_of(pdf(runner, tmp_path, VAXT, "--language", "en"))
     assert "Afraid (share answering “Never”)" in english
+
+
+def test_a_closed_round_with_answers_but_no_invitation_list(runner, db_session, tmp_path):
+    """Paper forms without invitations: answers, no response rate, and no "yet"."""
+    org(runner, tmp_path)
+    last_periods_round(runner, tmp_path, [f"{VAXT},man,sjalv,,ja,ja,aldrig"] * 6, HEADER)
+    out = tmp_path / "old.pdf"
+    run(runner, "report", "pdf", "--round", "DV-2025", "--unit", VAXT, "-o", str(out))
+    text = text_of(out.read_bytes())
+    assert "6 har svarat (ingen inbjudningslista, så ingen svarsfrekvens)" in text
+    assert "6 personer har svarat. Omgången har ingen inbjudningslista för Växtverket" in text
+    assert "bjudits in" not in text
+    assert "reliminär" not in text
+    run(runner, "report", "pdf", "--round", "DV-2025", "--unit", ATELJE, "-o", str(out))
+    text = text_of(out.read_bytes())
+    assert "Ingen i den här enheten svarade, så rapporten har inga resultat att visa." in text
+    assert not re.search(r"svarat än\b|\bännu\b", text)
+
+
+def test_a_round_past_its_last_day_but_not_closed(runner, db_session, tmp_path) -> None:
+    org(runner, tmp_path)
+    run(runner, "rounds", "create", "--code", "DV-2026", "--survey", "dv", "--period", "2026",
+        "--opens", "2026-01-01", "--closes", "2026-01-31")  # fmt: skip
+    paper(runner, tmp_path, "DV-2026", [f"{VAXT},man,sjalv,,ja,ja,aldrig"] * 6, HEADER)
+    text = text_of(pdf(runner, tmp_path, VAXT))
+    assert "Preliminära resultat: sista svarsdagen var 2026-01-31, men omgången är inte stängd" in (
+        text
+    )
+    assert "öppen till" not in text
+    csv_text = run(runner, "indicators", "--round", "DV-2026", "--format", "csv").stdout
+    lines = csv_text.strip().splitlines()[1:]
+    assert lines
+    assert all("Preliminära resultat: sista svarsdagen var 2026-01-31" in line for line in lines)

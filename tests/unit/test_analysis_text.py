@@ -14,6 +14,7 @@ import random
 import re
 from collections import defaultdict
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -37,6 +38,7 @@ from survey.domain.indicators import (
     compute_round,
 )
 from survey.domain.overview import percent_half_up
+from survey.domain.round_status import RoundStatus
 from survey.reports.text import UNTRANSLATED
 from tests.support.languages import catalogue_language
 from tests.support.properties import examples
@@ -129,15 +131,15 @@ def test_a_withheld_gender_is_left_out_and_the_reason_given() -> None:
     text = analysis_text(report, row, SV, previous_period=None)
     assert f"är 89{NBSP}%, män 85{NBSP}%." in text
     assert "kvinnor" not in text.split("Resultatet för")[0]
-    assert text.endswith("Resultatet för kvinnor visas inte eftersom för få har svarat.")
+    assert text.endswith("Resultatet för kvinnor visas inte, för att skydda svaren i små grupper.")
     report, row = unit((cell(85, 95), WITHHELD, cell(51, 55), cell(86, 100)))
     text = analysis_text(report, row, SV, previous_period=2025)
     assert f"är 89{NBSP}%, kvinnor 93{NBSP}%, jämfört med 86{NBSP}% föregående år." in text
-    assert "Resultatet för män visas inte eftersom för få har svarat." in text
+    assert "Resultatet för män visas inte, för att skydda svaren i små grupper." in text
     report, row = unit((cell(85, 95), WITHHELD, WITHHELD, None))
     text = analysis_text(report, row, SV, previous_period=None)
     assert text.endswith(
-        f"är 89{NBSP}%. Resultatet visas inte uppdelat på kön eftersom för få har svarat."
+        f"är 89{NBSP}%. Resultatet visas inte uppdelat på kön, för att skydda svaren i små grupper."
     )
 
 
@@ -147,13 +149,13 @@ def test_a_withheld_total_states_no_result_at_all() -> None:
     assert text == (
         "I Växtverket har totalt 3 brukare av 7 svarat på brukarundersökningen, vilket "
         f"motsvarar cirka 43{NBSP}% svarsfrekvens. Andelen brukare som är nöjda med sin insats "
-        "visas inte eftersom för få har svarat."
+        "visas inte, för att skydda svaren i små grupper."
     )
     # Last year's published figure may still be told.
     report, row = unit((WITHHELD, WITHHELD, WITHHELD, cell(86, 100)))
     text = analysis_text(report, row, SV, previous_period=2025)
     assert text.endswith(
-        f"visas inte eftersom för få har svarat. Föregående år var andelen 86{NBSP}%."
+        f"visas inte, för att skydda svaren i små grupper. Föregående år var andelen 86{NBSP}%."
     )
 
 
@@ -210,16 +212,67 @@ def test_the_previous_period_only_when_published() -> None:
 )
 def test_nobody_invited_or_nobody_answered(invited, responded, swedish, english) -> None:
     report, row = unit((WITHHELD, WITHHELD, WITHHELD, None), invited=invited, responded=responded)
-    assert analysis_text(report, row, SV, previous_period=None).startswith(swedish + " ")
-    assert analysis_text(report, row, EN, previous_period=None).startswith(english + " ")
-
-
-def test_an_open_round_says_the_figures_are_preliminary() -> None:
-    text = analysis_text(*unit(GOLDEN), SV, previous_period=2025, preliminary=True)
-    assert text.endswith(
-        "föregående år. Omgången är inte avslutad, så siffrorna är preliminära och kan ändras."
+    assert analysis_text(report, row, SV, previous_period=None, status=OPEN).startswith(
+        swedish + " "
     )
-    assert "preliminära" not in analysis_text(*unit(GOLDEN), SV, previous_period=2025)
+    assert analysis_text(report, row, EN, previous_period=None, status=OPEN).startswith(
+        english + " "
+    )
+
+
+def test_a_closed_round_where_nobody_answered_says_so_without_yet() -> None:
+    report, row = unit((WITHHELD, WITHHELD, WITHHELD, None), invited=12, responded=0)
+    text = analysis_text(
+        report, row, SV, previous_period=None, status=replace(OPEN, is_closed=True)
+    )
+    assert text.startswith(
+        "I Växtverket bjöds 12 brukare in till brukarundersökningen, men ingen svarade. "
+    )
+    assert "ännu" not in text
+    assert "än " not in text
+
+
+OPEN = RoundStatus(
+    is_draft=False,
+    is_closed=False,
+    opens_on=date(2026, 10, 1),
+    closes_on=date(2026, 12, 15),
+    as_of=date(2026, 12, 2),
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "ending"),
+    [
+        (
+            OPEN,
+            "Preliminära resultat: omgången är öppen till 2026-12-15, så nya svar kan ändra "
+            "siffrorna. Siffror per 2026-12-02.",
+        ),
+        (
+            replace(OPEN, as_of=date(2026, 12, 20)),
+            "Preliminära resultat: sista svarsdagen var 2026-12-15, men omgången är inte stängd "
+            "än, så siffrorna kan fortfarande ändras. Siffror per 2026-12-20.",
+        ),
+        (
+            replace(OPEN, is_draft=True),
+            "Preliminära resultat: omgången har inte öppnat än (den öppnar 2026-10-01). "
+            "Siffror per 2026-12-02.",
+        ),
+        (
+            replace(OPEN, as_of=date(2026, 9, 30)),
+            "Preliminära resultat: omgången har inte öppnat än (den öppnar 2026-10-01). "
+            "Siffror per 2026-09-30.",
+        ),
+    ],
+)
+def test_a_round_not_closed_says_why_its_figures_are_preliminary(status, ending) -> None:
+    text = analysis_text(*unit(GOLDEN), SV, previous_period=2025, status=status)
+    assert text.endswith("föregående år. " + ending)
+    closed = replace(OPEN, is_closed=True)
+    for final in (None, closed):
+        text = analysis_text(*unit(GOLDEN), SV, previous_period=2025, status=final)
+        assert "reliminär" not in text
 
 
 def test_a_question_names_itself_and_its_positive_answer() -> None:
@@ -247,8 +300,8 @@ def test_the_texts_of_a_units_indicators_by_key() -> None:
     report, row = unit(GOLDEN)
     question = replace(row, item=TRIVS)
     report = replace(report, rows=(row, question))
-    texts = indicator_analyses(report, SV, previous_period=2025, preliminary=True)
-    assert texts == {"nojd": analysis_text(report, row, SV, previous_period=2025, preliminary=True)}
+    texts = indicator_analyses(report, SV, previous_period=2025, status=OPEN)
+    assert texts == {"nojd": analysis_text(report, row, SV, previous_period=2025, status=OPEN)}
 
 
 def test_untranslated_msgids_read_as_english() -> None:
@@ -380,24 +433,27 @@ def published_numbers(report: UnitReport, row: Row) -> tuple[set[int], int]:
 def not_shown(lang) -> list[str]:  # type: ignore[no-untyped-def]
     """The sentences that say a gender's result is withheld (they name the gender)."""
     return [
-        lang.gettext("The result is not shown by gender because too few answered."),
-        lang.gettext("The result for men is not shown because too few answered."),
-        lang.gettext("The result for women is not shown because too few answered."),
+        lang.gettext("The result is not shown by gender, to protect the answers of small groups."),
+        lang.gettext("The result for men is not shown, to protect the answers of small groups."),
+        lang.gettext("The result for women is not shown, to protect the answers of small groups."),
     ]
 
 
-def check_texts(reports: list[UnitReport], previous_period: int | None, preliminary: bool) -> int:
+def check_texts(
+    reports: list[UnitReport], previous_period: int | None, status: RoundStatus | None
+) -> int:
     checked = 0
     for report in reports:
         for row in report.rows:
             allowed, percents = published_numbers(report, row)
             for lang in (SV, EN):
                 text = analysis_text(
-                    report, row, lang, previous_period=previous_period, preliminary=preliminary
+                    report, row, lang, previous_period=previous_period, status=status
                 )
                 words = (
                     text.replace(report.name, "") if report.node_id is not INSTALLATION else text
                 )
+                words = re.sub(r"\d{4}-\d{2}-\d{2}", "", words)  # the round's dates
                 found = {int(re.sub(r"\D", "", n)) for n in NUMBER.findall(words)}
                 assert found <= allowed, (text, allowed)
                 if previous_period is not None or row.previous is None:
@@ -431,7 +487,7 @@ def test_every_number_in_every_text_is_a_published_figure(
     reports = reports_of(world, threshold, rng)
     has_previous = any(r.previous is not None for report in reports for r in report.rows)
     previous_period = 2025 if has_previous else None
-    assert check_texts(reports, previous_period, preliminary) > 0
+    assert check_texts(reports, previous_period, OPEN if preliminary else None) > 0
 
 
 def test_the_property_check_catches_a_stated_withheld_figure() -> None:

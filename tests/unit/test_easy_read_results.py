@@ -151,7 +151,7 @@ def test_the_pdf_says_what_the_page_says_in_large_type():
     assert "7 out of 10 like it at their daily activity." in text
     assert "11 people answered the question." in text
     assert "How many feel that the staff care about them?" in text
-    assert "Too few people answered. So we do not show the answer." in text
+    assert "We do not show the answer. Then no one can work out what one person answered." in text
     assert "12 people have answered." in text
     assert "You can answer until December 20, 2026." in text
     assert reader.metadata.title == "Results for Växtverket & <Ateljén>"
