@@ -26,9 +26,7 @@ the catalogues hold the Swedish.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from survey.domain.indicator_export import UnitReport
+from survey.domain.indicator_export import UnitReport, positive_label, text_in
 from survey.domain.indicators import INSTALLATION, Cell, Row
 from survey.domain.round_status import RoundStatus, status_note
 from survey.reports.text import Language
@@ -50,10 +48,6 @@ def _percent(lang: Language, cell: Cell) -> str:
     return lang.percent(cell.positive or 0, cell.valid or 0)
 
 
-def _in_text(texts: Mapping[str, str], lang: Language) -> str:
-    return texts.get(lang.code) or texts.get("sv") or next(iter(texts.values()), "")
-
-
 def place(unit: UnitReport, lang: Language) -> str:
     """Where the figures are from, as it stands after "I"/"In": the unit's name, or "hela
     organisationen" for the whole installation."""
@@ -66,12 +60,12 @@ def subject(row: Row, lang: Language) -> str:
     """What the result is a share of, as a sentence begins with it."""
     item = row.item
     if item.analysis:
-        return _in_text(item.analysis, lang)
-    option = _in_text(item.option_labels.get(item.positive) or {"sv": item.positive}, lang)
+        return text_in(item.analysis, lang.code)
+    option = positive_label(item, lang.code)
     return lang.gettext(
         "The share who answered “%(option)s” to the question “%(question)s”",
         option=option,
-        question=_in_text(item.name, lang) or item.key,
+        question=text_in(item.name, lang.code) or item.key,
     )
 
 

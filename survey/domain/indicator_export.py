@@ -328,18 +328,24 @@ _SHARE_OF = {
 }
 
 
-def _text_in(texts: Mapping[str, str], language: str) -> str:
+def text_in(texts: Mapping[str, str], language: str) -> str:
+    """A name or phrase in `language`, else in Swedish, else in whichever language it has."""
     return texts.get(language) or texts.get("sv") or next(iter(texts.values()), "")
+
+
+def positive_label(item: Item, language: str) -> str:
+    """The label of the answer a row's figure counts ("Aldrig"), or its code."""
+    return text_in(item.option_labels.get(item.positive) or {"sv": item.positive}, language)
 
 
 def row_label(item: Item, language: str) -> str:
     """The label of a table row in every output: an indicator's report name ("Andel brukare
     som är nöjd med sin insats"), or a question's name with the answer its figure counts
     ("Rädd (andel som svarar ”Aldrig”)")."""
-    name = _text_in(item.name, language) or item.key
+    name = text_in(item.name, language) or item.key
     if item.kind != "question":
         return name
-    option = _text_in(item.option_labels.get(item.positive) or {"sv": item.positive}, language)
+    option = positive_label(item, language)
     return _SHARE_OF.get(language, _SHARE_OF["en"]).format(name=name, option=option)
 
 
