@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from survey.domain.indicator_export import UnitReport, positive_label, text_in
 from survey.domain.indicators import INSTALLATION, Cell, Row
-from survey.domain.round_status import RoundStatus, status_note
+from survey.domain.round_status import RoundStatus, is_preliminary, status_note
 from survey.reports.text import Language
 
 
@@ -232,7 +232,7 @@ def analysis_text(
     the text says nothing of it). Every number in the text is a figure the row or the unit's
     response rate publishes.
     """
-    sentences = [response_sentence(unit, lang, final=status is None or not status.preliminary)]
+    sentences = [response_sentence(unit, lang, final=not is_preliminary(status))]
     sentences.extend(result_sentences(row, lang, previous_period=previous_period))
     note = status_note(status, lang)
     if note is not None:

@@ -37,10 +37,6 @@ class RoundFacts:
     #: Where the round stands on the day the figures were read (None: closed, or unknown).
     status: RoundStatus | None = None
 
-    @property
-    def preliminary(self) -> bool:
-        return self.status is not None and self.status.preliminary
-
 
 def indicator_document(
     output_format: str,

@@ -37,9 +37,14 @@ class RoundStatus:
         return self.preliminary and not self.is_draft and self.as_of > self.closes_on
 
 
+def is_preliminary(status: RoundStatus | None) -> bool:
+    """The figures may still change (None: a closed round, or no round facts at all)."""
+    return status is not None and status.preliminary
+
+
 def status_note(status: RoundStatus | None, lang: Language) -> str | None:
     """ "Preliminära resultat: omgången är öppen till 2026-12-15 …", or None when closed."""
-    if status is None or not status.preliminary:
+    if status is None or not is_preliminary(status):
         return None
     if status.not_open_yet:
         return lang.gettext(

@@ -51,7 +51,7 @@ from reportlab.platypus import (
 from survey.domain.indicator_documents import RoundFacts
 from survey.domain.indicator_export import UnitReport, row_label, target_value
 from survey.domain.indicators import Cell, Rate, Row
-from survey.domain.round_status import RoundStatus, status_note
+from survey.domain.round_status import RoundStatus, is_preliminary, status_note
 from survey.reports.fonts import BOLD, REGULAR, register_fonts
 from survey.reports.text import Language
 
@@ -744,7 +744,7 @@ def render_unit_report(document: UnitDocument, lang: Language) -> bytes:
         initialFontName=REGULAR,
     )
     footer = f"{document.unit.name} · {document.facts.code}"
-    if document.status is not None and document.status.preliminary:
+    if is_preliminary(document.status):
         footer += " · " + lang.gettext("preliminary")
     page_word = lang.gettext("Page")
 

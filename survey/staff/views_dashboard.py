@@ -34,7 +34,7 @@ from survey.domain.indicator_export import (
     unit_reports,
 )
 from survey.domain.indicators import TREES, Item
-from survey.domain.round_status import status_note
+from survey.domain.round_status import RoundStatus, status_note
 from survey.extensions import db
 from survey.i18n import document_language
 from survey.models import Round
@@ -126,7 +126,7 @@ def _shown_target(text: str | None) -> str:
     return f"{number} %"
 
 
-def _analyses(unit: UnitReport | None, report: RoundReport) -> dict[str, str]:
+def _analyses(unit: UnitReport | None, report: RoundReport, status: RoundStatus) -> dict[str, str]:
     """The "Analys" starter text of each indicator row of `unit`, by indicator key."""
     if unit is None:
         return {}
@@ -134,7 +134,7 @@ def _analyses(unit: UnitReport | None, report: RoundReport) -> dict[str, str]:
         unit,
         document_language(),
         previous_period=report.previous_period,
-        status=round_status(report.round, local_today()),
+        status=status,
     )
 
 
@@ -143,6 +143,7 @@ def round_results(code: str) -> ResponseReturnValue:
     round_ = _round_or_404(code)
     report = _report(round_)
     choice = _choice(report, request.args.get("by"), request.args.get("enhet"))
+    status = round_status(round_, local_today())
     nodes = report.trees[choice.by]
     targets = target_lookup(db.session, report)
     whole = installation_report(report.figures, _("The whole organisation"), targets)
@@ -192,8 +193,8 @@ def round_results(code: str) -> ResponseReturnValue:
         headline=headline,
         whole=whole,
         whole_rows=whole_rows,
-        analyses=_analyses(unit, report),
-        round_note=status_note(round_status(round_, local_today()), document_language()),
+        analyses=_analyses(unit, report, status),
+        round_note=status_note(status, document_language()),
         threshold=report.figures.threshold,
         proxy_form=proxy_form,
         proxies=proxies,
