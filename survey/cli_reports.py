@@ -12,6 +12,7 @@ every file is written whole or not at all.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -20,7 +21,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from survey.cli_indicators import find_unit
-from survey.cli_output import fail, write_atomically
+from survey.cli_output import fail, write_atomically, write_folder
 from survey.clock import local_today
 from survey.extensions import db
 from survey.i18n import document_language
@@ -28,6 +29,11 @@ from survey.models import Round
 from survey.queries.indicators import round_figures
 from survey.queries.report_files import ReportBuilder, write_round_zip
 from survey.settings import Settings
+
+# Names that say "one document": --all writes a folder or a ZIP, never one of these; and
+# --unit writes one PDF, never a ZIP or a workbook.
+NOT_A_FOLDER = frozenset({".pdf", ".xlsx", ".xls", ".csv", ".json", ".txt", ".html", ".ods"})
+NOT_ONE_PDF = frozenset({".zip", ".xlsx", ".xls", ".csv", ".json", ".txt", ".html", ".ods"})
 
 
 def register_report_cli(app: Flask) -> None:
@@ -85,6 +91,8 @@ def report_pdf_command(
             decimals=settings.report_decimals,
         )
         if not everything:
+            if output.suffix.lower() in NOT_ONE_PDF:
+                fail(f"{output}: --unit writes one PDF; give a file name ending in .pdf")
             node_id = find_unit(report, by, unit_path or "")
             if node_id is None:
                 fail(f"no unit {unit_path!r} in the {by} hierarchy")
@@ -96,11 +104,17 @@ def report_pdf_command(
             db.session.rollback()
             write_atomically(output, lambda stream: stream.write(data))
             return
+        if output.suffix.lower() in NOT_A_FOLDER:
+            fail(f"{output}: --all writes a folder or a ZIP; give a folder or a .zip name")
         extra = builder.workbook()
         db.session.rollback()
         planned = builder.plan()
         with click.progressbar(
-            length=len(planned), label="PDF", file=sys.stderr, show_pos=True
+            length=len(planned),
+            label="PDF",
+            file=sys.stderr,
+            show_pos=True,
+            hidden=not sys.stderr.isatty(),
         ) as bar:
 
             def advance(done: int, total: int) -> None:
@@ -119,16 +133,13 @@ def report_pdf_command(
                     ),
                 )
             else:
-                if output.exists() and not output.is_dir():
-                    fail(f"{output}: is a file; give a folder or a name ending in .zip")
-                try:
-                    output.mkdir(parents=True, exist_ok=True)
-                except OSError as error:
-                    fail(f"{output}: cannot make the folder ({error.strerror})")
-                for name, data in extra.items():
-                    write_atomically(output / name, lambda stream, d=data: stream.write(d))
-                for item in planned:
-                    data = builder.pdf(item.node_id)
-                    write_atomically(output / item.filename, lambda stream, d=data: stream.write(d))
-                    advance(0, 0)
+
+                def files() -> Iterator[tuple[str, Callable[[], bytes]]]:
+                    for name, data in extra.items():
+                        yield name, lambda d=data: d
+                    for item in planned:
+                        yield item.filename, lambda n=item.node_id: builder.pdf(n)
+                        advance(0, 0)
+
+                write_folder(output, files())
     click.echo(f"{len(planned)} PDF → {output}", err=True)

@@ -10,3 +10,8 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 def local_today() -> date:
     return datetime.now(STOCKHOLM).date()
+
+
+def local_now() -> datetime:
+    """Now in Swedish local time (the time a file made now is stamped with, as people read it)."""
+    return datetime.now(STOCKHOLM)

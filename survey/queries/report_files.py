@@ -17,6 +17,7 @@ from typing import IO
 
 from sqlalchemy.orm import Session
 
+from survey.clock import local_now
 from survey.domain.analysis_text import indicator_analyses
 from survey.domain.indicator_export import (
     UnitReport,
@@ -212,13 +213,21 @@ def write_round_zip(
     progress: Progress | None = None,
 ) -> int:
     """Every planned PDF into one ZIP (in `folder/`), plus `extra` files; returns the count.
-    `progress(done, total)` is called after each file."""
+    `progress(done, total)` is called after each file. Each file is stamped with the Swedish
+    local time it was made (a ZIP holds no time zone; the server's own may be UTC)."""
     total = len(planned)
+
+    def entry(name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(f"{folder}/{name}", date_time=local_now().timetuple()[:6])
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        return info
+
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for name, data in (extra or {}).items():
-            zf.writestr(f"{folder}/{name}", data)
+            zf.writestr(entry(name), data, compresslevel=6)
         for done, item in enumerate(planned, start=1):
-            zf.writestr(f"{folder}/{item.filename}", builder.pdf(item.node_id))
+            zf.writestr(entry(item.filename), builder.pdf(item.node_id), compresslevel=6)
             if progress is not None:
                 progress(done, total)
     return total

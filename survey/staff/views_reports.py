@@ -31,10 +31,12 @@ from sqlalchemy import select
 from survey.clock import STOCKHOLM, local_today
 from survey.domain.access import Permission
 from survey.domain.indicators import INSTALLATION, TREES
+from survey.domain.round_status import status_note
 from survey.extensions import db
 from survey.i18n import document_language
 from survey.models import ReportBuild
 from survey.operations import audit, report_builds
+from survey.queries.dashboard import round_status
 from survey.queries.indicators import RoundReport, data_version
 from survey.queries.report_files import ReportBuilder
 from survey.reports.text import Language
@@ -142,6 +144,7 @@ def round_reports(code: str) -> ResponseReturnValue:
         ),
         outdated=build is not None and build.version != version,
         form=ReportBuildForm(data={"by": choice.by}),
+        round_note=status_note(round_status(round_, local_today()), document_language()),
     )
 
 

@@ -453,3 +453,60 @@ def test_a_forged_staff_form_without_csrf_token_changes_nothing(browser, live_se
     db_session.rollback()
     assert db_session.scalar(select(Invitation)) is None
     context.close()
+
+
+FAILED_TEXT = "Det gick inte att hämta hur långt det har kommit. Uppdatera sidan för att se det."
+
+
+def wait_until(page: Page, condition, timeout_ms: int = 5000) -> None:  # type: ignore[no-untyped-def]
+    """Wait in Playwright's own waits, so that its route handlers run meanwhile."""
+    for _ in range(timeout_ms // 50):
+        if condition():
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("timed out")
+
+
+@pytest.mark.parametrize("failure", ["refused", "network"])
+def test_the_zip_progress_says_when_it_cannot_be_fetched(browser, live_server, db_session, failure):
+    """A refused status request (signed out, the build gone) stops the polling and says so; a
+    dropped network is retried every 5 s and said after three failures in a row. The page's
+    timers run on Playwright's clock, so the test does not wait them out."""
+    _world(db_session)
+    context = new_context(browser, viewport={"width": 1280, "height": 900}, has_touch=False)
+    page = context.new_page()
+    sign_in(page, live_server, "admin@example.se")
+    asked: list[str] = []
+
+    def answer(route) -> None:  # type: ignore[no-untyped-def]
+        asked.append(route.request.url)
+        if failure == "refused":
+            route.fulfill(status=403, body="Forbidden")
+        else:
+            route.abort()
+
+    page.route("**/rapporter/*.json", answer)
+    page.clock.install()
+    page.goto(f"{live_server}/personal/omgangar/DV-AXE/rapporter")
+    submit(page)
+    text = page.locator(".report-progress .progress-text")
+    expect(text).to_be_visible()
+    assert text.inner_text() != FAILED_TEXT
+    page.clock.run_for(1_600)
+    wait_until(page, lambda: len(asked) == 1)
+    if failure == "refused":
+        expect(text).to_have_text(FAILED_TEXT)
+        page.clock.run_for(20_000)
+        page.wait_for_timeout(300)
+        assert len(asked) == 1  # it stopped asking
+    else:
+        for tries in (2, 3):
+            page.wait_for_timeout(100)  # the failed fetch settles and sets its 5 s retry
+            expect(text).not_to_have_text(FAILED_TEXT)
+            page.clock.run_for(5_100)
+            wait_until(page, lambda n=tries: len(asked) == n)
+        expect(text).to_have_text(FAILED_TEXT)
+        page.wait_for_timeout(100)
+        page.clock.run_for(5_100)
+        wait_until(page, lambda: len(asked) == 4)  # and it keeps trying
+    context.close()

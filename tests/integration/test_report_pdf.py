@@ -7,10 +7,14 @@ values (the true counts behind a "–") appear in no PDF.
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 import re
+import stat
 import subprocess
 import zipfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,8 +22,10 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from survey.clock import local_now
 from survey.models import Round
 from survey.queries.indicators import round_figures
+from survey.queries.report_files import ReportBuilder
 from tests.integration.test_indicators_cli import (
     ENHET,
     VAXT,
@@ -395,3 +401,128 @@ def test_a_round_past_its_last_day_but_not_closed(runner, db_session, tmp_path) 
     lines = csv_text.strip().splitlines()[1:]
     assert lines
     assert all("Preliminära resultat: sista svarsdagen var 2026-01-31" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("args", "name", "message"),
+    [
+        (["--all"], "round.pdf", "--all writes a folder or a ZIP"),
+        (["--all"], "round.xlsx", "--all writes a folder or a ZIP"),
+        (["--unit", VAXT], "unit.zip", "--unit writes one PDF"),
+    ],
+)
+def test_an_output_name_of_the_wrong_kind_is_refused(
+    runner, db_session, tmp_path, args, name, message
+):
+    """`--all -o round.pdf` would make a folder called round.pdf; `--unit -o x.zip` a PDF
+    called x.zip. Both are refused before anything is made."""
+    golden_round(runner, tmp_path)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    result = runner.invoke(
+        args=["report", "pdf", "--round", "DV-2026", *args, "-o", str(folder / name)]
+    )
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        line for line in result.output.strip().splitlines() if message in line
+    ]
+    assert list(folder.iterdir()) == []
+
+
+def test_a_link_or_a_pipe_is_not_replaced(runner, db_session, tmp_path) -> None:
+    """Renaming a new file over a link replaces the link (not the file it points to), and over
+    a pipe or a device replaces the pipe or device itself: both are refused, left as they were."""
+    golden_round(runner, tmp_path)
+    target = tmp_path / "target.pdf"
+    target.write_bytes(b"earlier")
+    link = tmp_path / "link.pdf"
+    link.symlink_to(target)
+    pipe = tmp_path / "pipe.pdf"
+    os.mkfifo(pipe)
+    for output, message in [(link, "symbolic link"), (pipe, "not a plain file")]:
+        result = runner.invoke(
+            args=["report", "pdf", "--round", "DV-2026", "--unit", VAXT, "-o", str(output)]
+        )
+        assert result.exit_code == 1
+        assert message in result.output.strip().splitlines()[-1]
+    assert link.is_symlink()
+    assert target.read_bytes() == b"earlier"
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    zip_link = tmp_path / "round.zip"
+    zip_link.symlink_to(target)
+    result = runner.invoke(
+        args=["report", "pdf", "--round", "DV-2026", "--all", "-o", str(zip_link)]
+    )
+    assert result.exit_code == 1
+    assert "symbolic link" in result.output
+    assert zip_link.is_symlink()
+    assert target.read_bytes() == b"earlier"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def failing_after(count: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """ReportBuilder.pdf fails on its (count + 1)th call, as a full disk or a bug would."""
+    made = 0
+    original = ReportBuilder.pdf
+
+    def pdf(self, node_id):  # type: ignore[no-untyped-def]
+        nonlocal made
+        made += 1
+        if made > count:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return original(self, node_id)
+
+    monkeypatch.setattr(ReportBuilder, "pdf", pdf)
+
+
+def test_a_folder_is_written_whole_or_not_at_all(runner, db_session, tmp_path, monkeypatch):
+    """A failure after some PDFs leaves no new folder, an existing folder as it was, and no
+    hidden half-made folder beside or in it."""
+    golden_round(runner, tmp_path)
+    failing_after(2, monkeypatch)
+    new = tmp_path / "new"
+    result = runner.invoke(args=["report", "pdf", "--round", "DV-2026", "--all", "-o", str(new)])
+    assert result.exit_code == 1
+    assert "No space left on device" in result.output.strip().splitlines()[-1]
+    assert "Traceback" not in result.output
+    assert not new.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / "000 Hela organisationen.pdf").write_bytes(b"last year's")
+    result = runner.invoke(
+        args=["report", "pdf", "--round", "DV-2026", "--all", "-o", str(existing)]
+    )
+    assert result.exit_code == 1
+    assert sorted(p.name for p in existing.iterdir()) == ["000 Hela organisationen.pdf"]
+    assert (existing / "000 Hela organisationen.pdf").read_bytes() == b"last year's"
+    monkeypatch.undo()
+    run(runner, "report", "pdf", "--round", "DV-2026", "--all", "-o", str(existing))
+    assert (existing / "000 Hela organisationen.pdf").read_bytes().startswith(b"%PDF")
+    assert oct(stat.S_IMODE((existing / "000 Hela organisationen.pdf").stat().st_mode)) == oct(
+        0o666 & ~current_umask()
+    )
+
+
+def current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def test_no_progress_bar_off_a_terminal_and_zip_times_are_swedish(runner, db_session, tmp_path):
+    """Off a terminal (a log, cron) the command prints only its last line; the ZIP's files
+    carry Swedish local time, which is what a person unpacking it expects (a ZIP has no zone)."""
+    golden_round(runner, tmp_path)
+    out = tmp_path / "round.zip"
+    before = local_now().replace(tzinfo=None, microsecond=0) - timedelta(seconds=2)
+    result = run(runner, "report", "pdf", "--round", "DV-2026", "--all", "-o", str(out))
+    after = local_now().replace(tzinfo=None) + timedelta(seconds=2)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].endswith(f"PDF → {out}")
+    with zipfile.ZipFile(out) as archive:
+        for info in archive.infolist():
+            made = datetime(*info.date_time)  # noqa: DTZ001 (a ZIP's time has no zone)
+            assert before <= made <= after, (info.filename, info.date_time)
+            assert info.compress_type == zipfile.ZIP_DEFLATED

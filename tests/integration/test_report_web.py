@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
+from survey.clock import local_today
 from survey.models import AuditEvent, OrgNode, ReportBuild, Round
 from survey.operations import report_builds
 from survey.staff import report_runner
@@ -188,6 +189,27 @@ def test_english_page(client, runner, db_session, tmp_path) -> None:
     everywhere(client, db_session)
     page = client.get(f"{BASE}/rapporter", query_string={"lang": "en"}).get_data(as_text=True)
     assert "Make the ZIP file" in page
+
+
+def test_the_page_says_why_the_reports_are_preliminary(client, runner, db_session, tmp_path):
+    """The same sentence as the PDF cover and the dashboard, true on the day: open until its
+    last day, past it but not closed, and nothing once closed."""
+    golden_round(runner, tmp_path)
+    everywhere(client, db_session)
+    round_ = db_session.scalar(select(Round).where(Round.code == "DV-2026"))
+    page = client.get(f"{BASE}/rapporter").get_data(as_text=True)
+    assert f"omgången är öppen till {round_.closes_on.isoformat()}" in page
+    round_.opens_on = local_today() - timedelta(days=30)
+    round_.closes_on = local_today() - timedelta(days=1)
+    db_session.commit()
+    page = client.get(f"{BASE}/rapporter").get_data(as_text=True)
+    assert f"sista svarsdagen var {round_.closes_on.isoformat()}" in page
+    assert runner.invoke(args=["rounds", "close", "DV-2026"]).exit_code == 0
+    db_session.expire_all()
+    assert db_session.scalar(select(Round).where(Round.code == "DV-2026")).is_closed
+    page = client.get(f"{BASE}/rapporter").get_data(as_text=True)
+    assert "Preliminära resultat" not in page
+    assert "preliminära" not in page
 
 
 def test_clicks_racing_in_several_workers_start_one_build(
