@@ -1,0 +1,236 @@
+"""What the unit report looks like on the page, read back with pdfplumber: no word crosses a
+table's rule or the page's margin, however long the unit's name or a Swedish compound.
+
+The documents are built from plain data, as `render_unit_report` takes them, so no database
+or app is needed.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+
+import pdfplumber
+import pytest
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Paragraph
+
+from survey.domain.analysis_text import indicator_analyses
+from survey.domain.indicator_catalogue import catalogue_for
+from survey.domain.indicator_documents import RoundFacts
+from survey.domain.indicator_export import UnitReport
+from survey.domain.indicators import WITHHELD, Cell, Item, Rate, ResponseRate, Row, round_items
+from survey.domain.question_banks import load_bank
+from survey.domain.round_status import RoundStatus
+from survey.reports.fonts import REGULAR, register_fonts
+from survey.reports.text import Language
+from survey.reports.unit_pdf import (
+    MARGIN,
+    UnitDocument,
+    _column_widths,
+    _widest_word,
+    render_unit_report,
+)
+from tests.support.languages import catalogue_language
+
+BANK = load_bank("dv", "2026.2")
+CATALOGUE = catalogue_for(2026)
+#: Words longer than the designed width of the columns they land in.
+LONG_UNIT = "Omsorgsverksamhetssamordningsenheten"
+LONG_CHILD = "Daglig verksamhet Arbetsmarknadsinriktningsgruppen"
+LONG_AREA = "Självbestämmandeområdesindikatorerna"
+#: Slack for rounding in the PDF's coordinates, in points.
+TOLERANCE = 0.5
+
+
+def _cell(index: int, valid: int) -> Cell:
+    if index % 7 == 3:
+        return WITHHELD
+    return Cell.of((index * 37) % valid, valid, suppressed=False)
+
+
+def _row(item: Item, index: int) -> Row:
+    valid = 12 + (index * 13) % 90
+    total = _cell(index, valid)
+    spread = None
+    if not total.suppressed:
+        first = total.positive or 0
+        rest = valid - first
+        counts = [first, rest // 2, rest - rest // 2][: len(item.options)]
+        counts[-1] += valid - sum(counts)
+        order = (item.positive, *(o for o in item.options if o != item.positive))
+        spread = dict(zip(order, counts, strict=True))
+    return Row(
+        tree="utforare",
+        node_id=1,
+        item=item,
+        total=total,
+        men=_cell(index + 1, valid // 2 + 1),
+        women=_cell(index + 2, valid // 2 + 2),
+        previous=_cell(index + 4, valid + 3),
+        distribution=spread,
+        arsmal="85" if index % 2 else "Öka jämfört med föregående mätningsperiod",
+        kf_arsmal="90",
+    )
+
+
+def _unit(name: str, items: list[Item], node_id: int = 1) -> UnitReport:
+    rows = tuple(_row(item, index + node_id) for index, item in enumerate(items))
+    rate = ResponseRate(Rate(1177, 954), Rate(580, 470), Rate(597, 484))
+    return UnitReport(node_id, f"Stadsdelen/{name}", name, "enhet", 1, rows, rate)
+
+
+def unit_document(lang: Language, *, indicators: int = 5, children: int = 4) -> UnitDocument:
+    """A unit with long names above, below and in its own name, and Swedish compounds."""
+    items = round_items(CATALOGUE, BANK)
+    chosen = [i for i in items if i.kind == "indicator"][:indicators]
+    chosen += [i for i in items if i.kind == "question"]
+    unit = _unit(f"{LONG_UNIT} Västra", chosen)
+    below = tuple(
+        _unit(f"{LONG_CHILD} {number}", chosen, node_id=10 + number) for number in range(children)
+    )
+    areas = {key: names[lang.code] for key, names in CATALOGUE.areas.items()}
+    areas["sjalvbestammande"] = LONG_AREA
+    status = RoundStatus(False, False, date(2026, 10, 1), date(2026, 12, 20), date(2026, 11, 20))
+    facts = RoundFacts("DV-2026", 2026, "dv", False, 2025, status)
+    return UnitDocument(
+        facts=facts,
+        unit=unit,
+        installation=_unit("Hela staden med samtliga stadsdelsförvaltningar", chosen, 99),
+        survey_name="Brukarundersökningen inom daglig verksamhet",
+        by="utforare",
+        threshold=5,
+        generated_on=date(2026, 11, 20),
+        status=facts.status,
+        round_title="Brukarundersökningen hösten",
+        ancestors=("Socialförvaltningen", "Funktionsstödsavdelningen"),
+        children=below,
+        areas=areas,
+        analysis=indicator_analyses(unit, lang, previous_period=2025),
+    )
+
+
+# --- reading the page back ---------------------------------------------------------------
+
+
+def _pages(pdf: bytes) -> Iterator[pdfplumber.page.Page]:
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        yield from document.pages
+
+
+def _vertical_rules(page: pdfplumber.page.Page) -> list[tuple[float, float, float]]:
+    """(x, top, bottom) of every vertical line drawn on the page: table rules, box edges."""
+    rules = [
+        (line["x0"], line["top"], line["bottom"])
+        for line in page.lines
+        if abs(line["x0"] - line["x1"]) < TOLERANCE
+    ]
+    for rect in page.rects:
+        rules += [(rect["x0"], rect["top"], rect["bottom"])]
+        rules += [(rect["x1"], rect["top"], rect["bottom"])]
+    return rules
+
+
+def crossings(pdf: bytes, margin: float) -> list[str]:
+    """Every word that crosses a vertical rule, the page's margin or its edge."""
+    found = []
+    for page in _pages(pdf):
+        rules = _vertical_rules(page)
+        for word in page.extract_words(keep_blank_chars=False, use_text_flow=True):
+            x0, x1, top, bottom = word["x0"], word["x1"], word["top"], word["bottom"]
+            where = f"page {page.page_number}: {word['text']!r}"
+            if x0 < margin - TOLERANCE or x1 > page.width - margin + TOLERANCE:
+                found.append(f"{where} crosses the margin ({x0:.1f}–{x1:.1f})")
+            if top < 0 or bottom > page.height:
+                found.append(f"{where} is off the page")
+            for x, rule_top, rule_bottom in rules:
+                overlaps = rule_top < bottom - TOLERANCE and top + TOLERANCE < rule_bottom
+                if overlaps and x0 + TOLERANCE < x < x1 - TOLERANCE:
+                    found.append(f"{where} crosses the rule at x = {x:.1f}")
+    return found
+
+
+#: Long words the unit report holds, in its tables too (none begins with a word it holds).
+WHOLE = (
+    LONG_UNIT,
+    "Arbetsmarknadsinriktningsgruppen",
+    LONG_AREA,
+    "funktionsnedsättning",
+    "föregående",
+)
+
+
+def cut_words(pdf: bytes) -> list[str]:
+    """Words on the page that are the start of one of the WHOLE words but not all of it."""
+    found = []
+    for page in _pages(pdf):
+        for word in page.extract_words():
+            text = word["text"].strip('.,:;()"”')
+            for whole in WHOLE:
+                if len(text) >= 4 and text != whole and whole.startswith(text):
+                    found.append(f"page {page.page_number}: {text!r}, cut from {whole!r}")
+    return found
+
+
+# --- the unit report ---------------------------------------------------------------------
+
+
+def test_columns_keep_their_designed_widths_unless_a_word_needs_more() -> None:
+    assert _column_widths([10, 10, 10], [1, 2, 1], 400) == [100, 200, 100]
+    # The first column needs 160: the other two share the rest as designed (2 : 1).
+    assert _column_widths([160, 10, 10], [1, 2, 1], 400) == [160, 160, 80]
+    assert _column_widths([300, 150, 10], [1, 2, 1], 400) is None
+
+
+def test_the_widest_word_runs_over_markup_but_breaks_at_no_no_break_space() -> None:
+    register_fonts()
+    style = ParagraphStyle("cell", fontName=REGULAR, fontSize=8)
+    # "&amp;" makes three fragments of one word; "154\u00a0%" does not break.
+    paragraph = Paragraph("Ateljén&amp;Verkstaden 154\u00a0% a", style)
+    assert _widest_word(paragraph, style) == pytest.approx(
+        stringWidth("Ateljén&Verkstaden", REGULAR, 8)
+    )
+    for cell in ("a 154\u00a0%", Paragraph("a 154\u00a0%", style)):
+        assert _widest_word(cell, style) == pytest.approx(stringWidth("154\u00a0%", REGULAR, 8))
+
+
+@pytest.mark.parametrize("code", ["sv", "en"])
+def test_no_text_crosses_a_rule_or_the_margin(code: str) -> None:
+    lang = catalogue_language(code)
+    pdf = render_unit_report(unit_document(lang), lang)
+    assert crossings(pdf, MARGIN) == []
+    # Every column is as wide as its widest word: a long word moves whole to the next line
+    # rather than being cut across two.
+    assert cut_words(pdf) == []
+
+
+#: Wider than the page beside the table's other columns at 8 pt: 110 and 210 letters.
+WIDE = "Socialförvaltningsövergripandeverksamhetsuppföljningsenhetsavdelningen"
+
+
+@pytest.mark.parametrize(("name", "cut"), [(WIDE[:55] * 2, False), (WIDE * 3, True)])
+def test_a_table_too_wide_for_the_page_gets_smaller_type_not_an_overflow(
+    name: str, cut: bool
+) -> None:
+    lang = catalogue_language("sv")
+    document = unit_document(lang)
+    children = tuple(
+        UnitReport(c.node_id, c.path, f"{name} {n}", c.level, c.depth, c.rows, c.rate)
+        for n, c in enumerate(document.children)
+    )
+    pdf = render_unit_report(replace(document, children=children), lang)
+    assert crossings(pdf, MARGIN) == []
+    words = [
+        word
+        for page in _pages(pdf)
+        for word in page.extract_words(extra_attrs=["size"])
+        if word["text"].startswith(name[:20])
+    ]
+    assert len(words) == len(children)
+    # The units-below table is set in smaller type, down to 6 pt; a word that even then
+    # does not fit is broken inside its cell (and so is no longer whole).
+    assert all(6 <= word["size"] < 8 for word in words)
+    assert all((word["text"] == name) != cut for word in words)
