@@ -21,7 +21,7 @@ a structure tree (tagged PDF); text is real text in reading order, never an imag
 
 Every table goes through `_table`: its columns are at least as wide as the widest word they
 hold, so a long Swedish compound or unit name wraps at a space and never crosses a rule or
-the margin.
+the margin; a heading is never left alone at the foot of a page (`_headed`).
 """
 
 from __future__ import annotations
@@ -289,6 +289,35 @@ def _table(
     return table
 
 
+class _StartTogether(CondPageBreak):
+    """A page break before a heading unless the heading and the start of what follows fit
+    below it: all of it, or as much as ReportLab would put on this page (at least two lines
+    of a paragraph, a table's header and first row). A look at their wrapped heights when
+    the frame gets here, not a second rendering."""
+
+    def __init__(self, heading: Flowable, first: Flowable) -> None:
+        super().__init__(0)
+        self.heading = heading
+        self.first = first
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        frame = self._doctemplateAttr("frame")
+        _, height = self.heading.wrap(availWidth, availHeight)
+        left = availHeight - self.heading.getSpaceBefore() - height
+        left -= max(self.heading.getSpaceAfter(), self.first.getSpaceBefore())
+        fits = left > 0 and (
+            self.first.wrap(availWidth, left)[1] <= left or bool(self.first.split(availWidth, left))
+        )
+        # At the top of a page there is nowhere better to go.
+        self.height = 0 if fits or getattr(frame, "_atTop", False) else availHeight + 1
+        return super().wrap(availWidth, availHeight)
+
+
+def _headed(heading: Flowable, first: Flowable) -> list[Flowable]:
+    """A heading and the first block under it, never parted by a page break."""
+    return [_StartTogether(heading, first), heading, first]
+
+
 class _Document(BaseDocTemplate):
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 (ReportLab's name)
         if isinstance(flowable, _Heading):
@@ -473,8 +502,10 @@ def _indicator_table(
     doc: UnitDocument, lang: Language, texts: _Texts, styles: Mapping[str, ParagraphStyle]
 ) -> list[Any]:
     rows = _indicator_rows(doc.unit)
-    story: list[Any] = [_Heading(lang.gettext("Indicators"), styles["h1"], 0, "indicators")]
-    story.append(_p(_rate_sentence(doc.unit, lang), styles["body"]))
+    story: list[Any] = _headed(
+        _Heading(lang.gettext("Indicators"), styles["h1"], 0, "indicators"),
+        _p(_rate_sentence(doc.unit, lang), styles["body"]),
+    )
     rate = doc.unit.rate
     story.append(
         _p(
@@ -585,14 +616,16 @@ def _comparison(
         data.append(line)
     return [
         CondPageBreak(60 * mm),
-        _Heading(lang.gettext("Comparison"), styles["h1"], 0, "comparison"),
-        _p(
-            lang.gettext(
-                "The unit's result beside the whole organisation's and the previous period's, "
-                "with the 95 % interval: with few answers the true share can lie far from the "
-                "result."
+        *_headed(
+            _Heading(lang.gettext("Comparison"), styles["h1"], 0, "comparison"),
+            _p(
+                lang.gettext(
+                    "The unit's result beside the whole organisation's and the previous "
+                    "period's, with the 95 % interval: with few answers the true share can lie "
+                    "far from the result."
+                ),
+                styles["body"],
             ),
-            styles["body"],
         ),
         Spacer(1, 2 * mm),
         _table(data, widths, styles),
@@ -653,13 +686,16 @@ def _charts(
     labels = (lang.gettext("Everyone"), lang.gettext("Men"), lang.gettext("Women"))
     story: list[Any] = [
         CondPageBreak(80 * mm),
-        _Heading(lang.gettext("Results by gender"), styles["h1"], 0, "charts"),
-        _p(
-            lang.gettext(
-                "Each bar is the share of valid answers that were positive; the frame is 100 %. "
-                "Everyone includes those who did not give their gender as man or woman."
+        *_headed(
+            _Heading(lang.gettext("Results by gender"), styles["h1"], 0, "charts"),
+            _p(
+                lang.gettext(
+                    "Each bar is the share of valid answers that were positive; the frame is "
+                    "100 %. Everyone includes those who did not give their gender as man or "
+                    "woman."
+                ),
+                styles["body"],
             ),
-            styles["body"],
         ),
         Spacer(1, 3 * mm),
     ]
@@ -685,15 +721,17 @@ def _distributions(
         return []
     story: list[Any] = [
         CondPageBreak(80 * mm),
-        _Heading(lang.gettext("Answers to each question"), styles["h1"], 0, "questions"),
-        _p(
-            lang.gettext(
-                'How the valid answers to each question were spread. "Don\'t know" and skipped '
-                "questions are not valid answers. A question with fewer than %(n)s valid answers "
-                "is not shown.",
-                n=doc.threshold,
+        *_headed(
+            _Heading(lang.gettext("Answers to each question"), styles["h1"], 0, "questions"),
+            _p(
+                lang.gettext(
+                    'How the valid answers to each question were spread. "Don\'t know" and '
+                    "skipped questions are not valid answers. A question with fewer than %(n)s "
+                    "valid answers is not shown.",
+                    n=doc.threshold,
+                ),
+                styles["body"],
             ),
-            styles["body"],
         ),
     ]
     by_area: dict[str | None, list[Row]] = {}
@@ -773,8 +811,10 @@ def _children(
         data.append(line)
     return [
         CondPageBreak(50 * mm),
-        _Heading(lang.gettext("Units below"), styles["h1"], 0, "children"),
-        _table(data, widths, styles),
+        *_headed(
+            _Heading(lang.gettext("Units below"), styles["h1"], 0, "children"),
+            _table(data, widths, styles),
+        ),
     ]
 
 
@@ -785,18 +825,19 @@ def _analysis(doc: UnitDocument, lang: Language, styles: Mapping[str, ParagraphS
         return []
     story: list[Any] = [
         CondPageBreak(50 * mm),
-        _Heading(lang.gettext("Analysis: starter text"), styles["h1"], 0, "analysis"),
-        _p(
-            lang.gettext(
-                "A starting point for the annual report's analysis, written from the figures "
-                "above. Add what the unit knows about why."
+        *_headed(
+            _Heading(lang.gettext("Analysis: starter text"), styles["h1"], 0, "analysis"),
+            _p(
+                lang.gettext(
+                    "A starting point for the annual report's analysis, written from the "
+                    "figures above. Add what the unit knows about why."
+                ),
+                styles["small"],
             ),
-            styles["small"],
         ),
     ]
     for row, text in texts:
-        story.append(_p(_name(row.item.name, lang), styles["h2"]))
-        story.append(_p(text, styles["body"]))
+        story += _headed(_p(_name(row.item.name, lang), styles["h2"]), _p(text, styles["body"]))
     return story
 
 
@@ -844,13 +885,14 @@ def _method(doc: UnitDocument, lang: Language, styles: Mapping[str, ParagraphSty
                 period=doc.facts.previous_period,
             )
         )
+    bullets = [_p("• " + note, styles["body"]) for note in notes]
     story: list[Any] = [
         CondPageBreak(60 * mm),
-        _Heading(lang.gettext("Method"), styles["h1"], 0, "method"),
+        *_headed(_Heading(lang.gettext("Method"), styles["h1"], 0, "method"), bullets[0]),
     ]
-    for note in notes:
-        story.append(_p("• " + note, styles["body"]))
-        story.append(Spacer(1, 1.5 * mm))
+    for bullet in bullets[1:]:
+        story += [Spacer(1, 1.5 * mm), bullet]
+    story.append(Spacer(1, 1.5 * mm))
     return story
 
 

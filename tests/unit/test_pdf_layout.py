@@ -1,5 +1,6 @@
 """What the unit report looks like on the page, read back with pdfplumber: no word crosses a
-table's rule or the page's margin, however long the unit's name or a Swedish compound.
+table's rule or the page's margin, however long the unit's name or a Swedish compound, and no
+heading is left alone at the foot of a page with its content on the next one.
 
 The documents are built from plain data, as `render_unit_report` takes them, so no database
 or app is needed.
@@ -11,6 +12,8 @@ import io
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
+from itertools import groupby
+from typing import Any
 
 import pdfplumber
 import pytest
@@ -175,6 +178,27 @@ def cut_words(pdf: bytes) -> list[str]:
     return found
 
 
+def _lines(page: pdfplumber.page.Page) -> list[list[dict[str, Any]]]:
+    """The page's characters as lines, top to bottom."""
+    chars = sorted(page.chars, key=lambda c: (round(c["bottom"]), c["x0"]))
+    return [list(line) for _, line in groupby(chars, key=lambda c: round(c["bottom"]))]
+
+
+def last_lines(pdf: bytes, footer_below: float) -> list[tuple[int, str, bool, float]]:
+    """(page, text, bold, font size) of each page's last line of text above the footer."""
+    result = []
+    for page in _pages(pdf):
+        body = [line for line in _lines(page) if line[0]["bottom"] < page.height - footer_below]
+        if not body:
+            continue
+        last = body[-1]
+        text = "".join(c["text"] for c in last)
+        bold = all("Bold" in c["fontname"] for c in last if c["text"].strip())
+        size = max(c["size"] for c in last)
+        result.append((page.page_number, text, bold, size))
+    return result
+
+
 # --- the unit report ---------------------------------------------------------------------
 
 
@@ -234,3 +258,30 @@ def test_a_table_too_wide_for_the_page_gets_smaller_type_not_an_overflow(
     # does not fit is broken inside its cell (and so is no longer whole).
     assert all(6 <= word["size"] < 8 for word in words)
     assert all((word["text"] == name) != cut for word in words)
+
+
+#: The unit report's section headings are bold at 11 pt (h2) and 14 pt (h1); its other bold
+#: text (table headers, bar labels) is 8 pt.
+HEADING_SIZE = 11
+
+
+#: A sentence more of Analys text, to move the later headings down the page.
+MORE = {"sv": " Mer om resultatet.", "en": " More about the result."}
+
+
+@pytest.mark.parametrize("code", ["sv", "en"])
+def test_no_page_of_a_unit_report_ends_with_a_heading(code: str) -> None:
+    lang = catalogue_language(code)
+    orphans = []
+    # Each combination puts some heading at the foot of page 2 when nothing keeps it with
+    # the text below (an Analys heading in both languages, found by trying).
+    for indicators in (4, 5):
+        for sentences in range(0, 8, 2):
+            document = unit_document(lang, indicators=indicators, children=3)
+            analysis = {k: v + MORE[code] * sentences for k, v in document.analysis.items()}
+            pdf = render_unit_report(replace(document, analysis=analysis), lang)
+            # Page 1 is the cover: it ends with the notice on purpose.
+            for page, text, bold, size in last_lines(pdf, MARGIN)[1:]:
+                if bold and size >= HEADING_SIZE:
+                    orphans.append((indicators, sentences, page, text))
+    assert orphans == []
