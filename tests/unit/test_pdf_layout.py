@@ -1,9 +1,9 @@
-"""What the unit report looks like on the page, read back with pdfplumber: no word crosses a
-table's rule or the page's margin, however long the unit's name or a Swedish compound, and no
+"""What the PDFs look like on the page, read back with pdfplumber: no word crosses a table's
+rule or the page's margin, however long the unit's name or a Swedish compound, and no
 heading is left alone at the foot of a page with its content on the next one.
 
-The documents are built from plain data, as `render_unit_report` takes them, so no database
-or app is needed.
+The documents are built from plain data, as `render_unit_report` and `render_easy_read_pdf`
+take them, so no database or app is needed.
 """
 
 from __future__ import annotations
@@ -22,12 +22,15 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph
 
 from survey.domain.analysis_text import indicator_analyses
+from survey.domain.easy_read_results import EasyReadResults, ResultArea, ResultBlock
 from survey.domain.indicator_catalogue import catalogue_for
 from survey.domain.indicator_documents import RoundFacts
 from survey.domain.indicator_export import UnitReport
 from survey.domain.indicators import WITHHELD, Cell, Item, Rate, ResponseRate, Row, round_items
 from survey.domain.question_banks import load_bank
 from survey.domain.round_status import RoundStatus
+from survey.reports.easy_read_pdf import MARGIN as EASY_READ_MARGIN
+from survey.reports.easy_read_pdf import render_easy_read_pdf
 from survey.reports.fonts import REGULAR, register_fonts
 from survey.reports.text import Language
 from survey.reports.unit_pdf import (
@@ -284,4 +287,52 @@ def test_no_page_of_a_unit_report_ends_with_a_heading(code: str) -> None:
             for page, text, bold, size in last_lines(pdf, MARGIN)[1:]:
                 if bold and size >= HEADING_SIZE:
                     orphans.append((indicators, sentences, page, text))
+    assert orphans == []
+
+
+# --- the easy-read results ---------------------------------------------------------------
+
+
+def easy_read(areas: int, first_area_blocks: int) -> EasyReadResults:
+    question = BANK.find("DV_TRIVS")
+    assert question is not None
+    assert question.result is not None
+    block_areas = []
+    for number in range(areas):
+        count = first_area_blocks if number == 0 else 2
+        blocks = tuple(
+            ResultBlock(f"Q{number}-{index}", "like", question.result, (index * 3) % 11, 12)
+            if index % 3
+            else ResultBlock(f"Q{number}-{index}", "care", question.result, None, None)
+            for index in range(count)
+        )
+        area = ("sjalvbestammande", "bemotande", "trygghet", "trivsel", None)[number % 5]
+        block_areas.append(ResultArea(area, blocks))
+    return EasyReadResults(
+        unit_name="Växtverket",
+        survey_type="dv",
+        period=2026,
+        is_preliminary=False,
+        closes_on=date(2026, 12, 20),
+        as_of=date(2026, 12, 21),
+        responded=12,
+        areas=tuple(block_areas),
+    )
+
+
+#: The easy-read PDF's area headings are bold at 21 pt; nothing else is set at that size.
+AREA_SIZE = 21
+
+
+@pytest.mark.parametrize("code", ["sv", "en"])
+def test_an_area_heading_stays_with_its_first_block(code: str) -> None:
+    lang = catalogue_language(code)
+    orphans = []
+    # One block more or less in the first area moves every later heading down the page.
+    for first_area_blocks in range(1, 7):
+        pdf = render_easy_read_pdf(easy_read(5, first_area_blocks), lang)
+        for page, text, _bold, size in last_lines(pdf, 0):
+            if abs(size - AREA_SIZE) < 1:
+                orphans.append((first_area_blocks, page, text))
+        assert crossings(pdf, EASY_READ_MARGIN) == []
     assert orphans == []
