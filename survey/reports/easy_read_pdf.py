@@ -136,7 +136,8 @@ def pictogram_drawing(directory: Path | None, name: str, size: float = PICTOGRAM
 
 def _block(
     block: ResultBlock, lang: Language, styles: dict[str, ParagraphStyle], pictograms: Path | None
-) -> Flowable:
+) -> list[Flowable]:
+    """The block's framed table and the space below it, to be kept together on one page."""
     phrase = block.text(lang.code)
     body: list[Flowable] = []
     if block.is_withheld:
@@ -184,7 +185,7 @@ def _block(
             ]
         )
     )
-    return KeepTogether([table, Spacer(1, 10)])
+    return [table, Spacer(1, 10)]
 
 
 def render_easy_read_pdf(
@@ -267,8 +268,11 @@ def render_easy_read_pdf(
         story.append(Paragraph(escape(text), styles["body"]))
     else:
         for area in results.areas:
-            story.append(Paragraph(escape(_area_heading(area.area, lang)), styles["area"]))
-            story.append(Spacer(1, 6))
-            story.extend(_block(block, lang, styles, pictograms) for block in area.blocks)
+            heading = Paragraph(escape(_area_heading(area.area, lang)), styles["area"])
+            blocks = [_block(block, lang, styles, pictograms) for block in area.blocks]
+            # The heading with the area's first block, so it never ends a page alone (a
+            # heading's keepWithNext would not do: it skips a KeepTogether that follows).
+            story.append(KeepTogether([heading, Spacer(1, 6), *(blocks[0] if blocks else [])]))
+            story.extend(KeepTogether(block) for block in blocks[1:])
     document.build(story)
     return buffer.getvalue()

@@ -18,11 +18,16 @@ Every figure is a `Cell` of `survey.domain.indicators` as suppression left it: a
 cell has no numbers to print, so no layout mistake can leak one. The PDF carries a title,
 author, subject, language (sv or en) and an outline of its sections. ReportLab does not write
 a structure tree (tagged PDF); text is real text in reading order, never an image.
+
+Every table goes through `_table`: its columns are at least as wide as the widest word they
+hold, so a long Swedish compound or unit name wraps at a space and never crosses a rule or
+the margin; a heading is never left alone at the foot of a page (`_headed`).
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +39,7 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
@@ -58,10 +64,18 @@ from survey.reports.text import Language
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
 FRAME_WIDTH = PAGE_WIDTH - 2 * MARGIN
+#: ReportLab's padding inside the frame: text runs this far inside the margins (tables, as
+#: wide as the frame and centred, reach the margins).
+FRAME_PADDING = 6
+TEXT_WIDTH = FRAME_WIDTH - 2 * FRAME_PADDING
 #: Greys that stay apart when printed in black and white (total, men, women).
 BAR_FILLS = (colors.Color(0.15, 0.15, 0.15), colors.Color(0.45, 0.45, 0.45), colors.white)
 GRID = colors.Color(0.55, 0.55, 0.55)
 HEADER_FILL = colors.Color(0.88, 0.88, 0.88)
+#: Space between a table cell's text and its rules, left and right (points).
+CELL_PADDING = 3
+#: The smallest type a table is set in to fit the page's width.
+SMALLEST_CELL_SIZE = 6.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +153,169 @@ class _Heading(Paragraph):
         self.outline_text = text
         self.outline_level = level
         self.outline_key = key
+
+
+# --- layout ------------------------------------------------------------------------------
+
+#: Where a paragraph may break a line: white space, but not the no-break kinds ("54 %").
+_BREAK = re.compile(r"[^\S\u00a0\u2007\u202f]+")
+
+
+def _widest_word(cell: str | Paragraph, style: ParagraphStyle) -> float:
+    """The width of the cell's widest run of text without a break: a paragraph's in its own
+    fonts, a string's in `style`."""
+    if isinstance(cell, str):
+        return max(stringWidth(w, style.fontName, style.fontSize) for w in _BREAK.split(cell))
+    widest = current = 0.0
+    for frag in cell.frags:
+        if getattr(frag, "lineBreak", False):
+            current = 0.0
+            continue
+        # A word can run on over several fragments ("a&amp;b" is three): add them up.
+        for index, piece in enumerate(_BREAK.split(getattr(frag, "text", ""))):
+            if index:
+                current = 0.0
+            current += stringWidth(piece, frag.fontName, frag.fontSize)
+            widest = max(widest, current)
+    return widest
+
+
+def _column_widths(
+    minimums: Sequence[float], designed: Sequence[float], total: float
+) -> list[float] | None:
+    """Widths adding up to `total`, each at least its minimum and otherwise in proportion to
+    the designed widths; None when the minimums alone are wider than `total`.
+
+    A column whose designed share is narrower than its minimum gets its minimum, and what is
+    left is shared among the other columns as designed, until every column is wide enough.
+    """
+    if sum(minimums) > total:
+        return None
+    fixed: set[int] = set()
+    while True:
+        free = total - sum(minimums[i] for i in fixed)
+        weight = sum(w for i, w in enumerate(designed) if i not in fixed)
+        if weight <= 0:
+            return list(minimums)
+        widths = [minimums[i] if i in fixed else free * w / weight for i, w in enumerate(designed)]
+        narrow = {i for i, width in enumerate(widths) if i not in fixed and width < minimums[i]}
+        if not narrow:
+            return widths
+        fixed |= narrow
+
+
+def _scaled(style: ParagraphStyle, factor: float) -> ParagraphStyle:
+    """`style` in type `factor` times the size, but no smaller than SMALLEST_CELL_SIZE."""
+    size = max(SMALLEST_CELL_SIZE, style.fontSize * factor)
+    return ParagraphStyle(
+        f"{style.name}-smaller",
+        parent=style,
+        fontSize=size,
+        leading=style.leading * size / style.fontSize,
+    )
+
+
+def _cell(value: str | Paragraph, style: ParagraphStyle, width: float) -> str | Paragraph:
+    """A string as it is when each of its lines fits in `width` (cheap to lay out and draw),
+    else as a paragraph in `style`, which wraps at its spaces; a paragraph as it is."""
+    if isinstance(value, Paragraph):
+        return value
+    lines = value.split("\n")
+    if all(stringWidth(line, style.fontName, style.fontSize) <= width for line in lines):
+        return value
+    return Paragraph("<br/>".join(escape(line) for line in lines), style)
+
+
+def _table(
+    rows: Sequence[Sequence[str | Paragraph]],
+    designed: Sequence[float],
+    styles: Mapping[str, ParagraphStyle],
+    *,
+    commands: Sequence[tuple[Any, ...]] | None = None,
+    header_rows: int = 1,
+    padding: float = CELL_PADDING,
+) -> Table:
+    """A table as wide as the frame whose every column holds the widest word in it, the
+    rest of the width shared as the designed widths (any unit) share it.
+
+    Strings are set in the cell style; one too long for its column becomes a paragraph, so
+    that it wraps at its spaces. When even the widest words do not fit side by side, the
+    whole table is set in smaller type, down to SMALLEST_CELL_SIZE; should they still not
+    fit, each column gets a share of the width by its widest word and ReportLab breaks such
+    words inside their cells. Either way no text is drawn across a rule or past the margin.
+    """
+    text = styles["cell"]
+    columns = len(designed)
+    # A word exactly as wide as its cell fits; the slack absorbs rounding in the comparison.
+    extra = 2 * padding + 0.1
+
+    def minimums() -> list[float]:
+        return [max(_widest_word(row[c], text) for row in rows) + extra for c in range(columns)]
+
+    needed = minimums()
+    if sum(needed) > FRAME_WIDTH:
+        factor = 0.99 * (FRAME_WIDTH - columns * extra) / (sum(needed) - columns * extra)
+        made: dict[str, ParagraphStyle] = {text.name: _scaled(text, factor)}
+        for row in rows:
+            for cell in row:
+                if isinstance(cell, Paragraph) and cell.style.name not in made:
+                    made[cell.style.name] = _scaled(cell.style, factor)
+        text = made[text.name]
+        rows = [
+            [c if isinstance(c, str) else Paragraph(c.text, made[c.style.name]) for c in row]
+            for row in rows
+        ]
+        needed = minimums()
+    widths = _column_widths(needed, designed, FRAME_WIDTH)
+    if widths is None:
+        widths = [FRAME_WIDTH * n / sum(needed) for n in needed]
+    cells = [
+        [_cell(c, text, w - 2 * padding) for c, w in zip(row, widths, strict=True)] for row in rows
+    ]
+    table = Table(cells, colWidths=widths, repeatRows=header_rows)
+    table.setStyle(
+        TableStyle(
+            [
+                *(commands if commands is not None else _grid_style(header_rows)),
+                # The strings left as they are: in the cell style, as the paragraphs.
+                ("FONTNAME", (0, 0), (-1, -1), text.fontName),
+                ("FONTSIZE", (0, 0), (-1, -1), text.fontSize),
+                ("LEADING", (0, 0), (-1, -1), text.leading),
+                ("LEFTPADDING", (0, 0), (-1, -1), padding),
+                ("RIGHTPADDING", (0, 0), (-1, -1), padding),
+            ]
+        )
+    )
+    return table
+
+
+class _StartTogether(CondPageBreak):
+    """A page break before a heading unless the heading and the start of what follows fit
+    below it: all of it, or as much as ReportLab would put on this page (at least two lines
+    of a paragraph, a table's header and first row). A look at their wrapped heights when
+    the frame gets here, not a second rendering."""
+
+    def __init__(self, heading: Flowable, first: Flowable) -> None:
+        super().__init__(0)
+        self.heading = heading
+        self.first = first
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        frame = self._doctemplateAttr("frame")
+        _, height = self.heading.wrap(availWidth, availHeight)
+        left = availHeight - self.heading.getSpaceBefore() - height
+        left -= max(self.heading.getSpaceAfter(), self.first.getSpaceBefore())
+        fits = left > 0 and (
+            self.first.wrap(availWidth, left)[1] <= left or bool(self.first.split(availWidth, left))
+        )
+        # At the top of a page there is nowhere better to go.
+        self.height = 0 if fits or getattr(frame, "_atTop", False) else availHeight + 1
+        return super().wrap(availWidth, availHeight)
+
+
+def _headed(heading: Flowable, first: Flowable) -> list[Flowable]:
+    """A heading and the first block under it, never parted by a page break."""
+    return [_StartTogether(heading, first), heading, first]
 
 
 class _Document(BaseDocTemplate):
@@ -231,6 +408,15 @@ def _level_name(level: str, lang: Language) -> str:
 # --- sections ------------------------------------------------------------------------------
 
 
+def _title(name: str, style: ParagraphStyle) -> _Heading:
+    """The unit's name in large type, smaller when a word of it is wider than the page."""
+    title = _Heading(name, style, 0, "cover")
+    widest = _widest_word(title, style)
+    if widest <= TEXT_WIDTH:
+        return title
+    return _Heading(name, _scaled(style, 0.99 * TEXT_WIDTH / widest), 0, "cover")
+
+
 def _cover(
     doc: UnitDocument, lang: Language, texts: _Texts, styles: Mapping[str, ParagraphStyle]
 ) -> list[Any]:
@@ -239,7 +425,7 @@ def _cover(
         Spacer(1, 30 * mm),
         _p(lang.gettext("User survey %(period)s", period=doc.facts.period), styles["subtitle"]),
         Spacer(1, 4 * mm),
-        _Heading(unit.name, styles["title"], 0, "cover"),
+        _title(unit.name, styles["title"]),
         Spacer(1, 3 * mm),
         _p(doc.survey_name, styles["subtitle"]),
         Spacer(1, 10 * mm),
@@ -264,20 +450,18 @@ def _cover(
         (lang.gettext("Response rate"), texts.rate(unit.rate.total)),
         (lang.gettext("Produced"), doc.generated_on.isoformat()),
     ]
-    table = Table(
+    table = _table(
         [[_p(k, styles["cell_bold"]), _p(v, styles["body"])] for k, v in facts],
-        colWidths=(40 * mm, FRAME_WIDTH - 40 * mm),
-    )
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), REGULAR),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.3, GRID),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
+        (40, FRAME_WIDTH / mm - 40),
+        styles,
+        commands=[
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.3, GRID),
+            ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ],
+        header_rows=0,
+        padding=6,  # ReportLab's own, as this table always had
     )
     story.append(table)
     note = status_note(doc.status, lang)
@@ -300,21 +484,14 @@ def _cover(
     return story
 
 
-def _table_style(header_rows: int = 1) -> TableStyle:
-    return TableStyle(
-        [
-            ("FONTNAME", (0, 0), (-1, -1), REGULAR),
-            ("FONTSIZE", (0, 0), (-1, -1), 8),
-            ("LEADING", (0, 0), (-1, -1), 10),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("GRID", (0, 0), (-1, -1), 0.3, GRID),
-            ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEADER_FILL),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ("TOPPADDING", (0, 0), (-1, -1), 2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ]
-    )
+def _grid_style(header_rows: int = 1) -> list[tuple[Any, ...]]:
+    return [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("GRID", (0, 0), (-1, -1), 0.3, GRID),
+        ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEADER_FILL),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
 
 
 def _indicator_rows(unit: UnitReport) -> list[Row]:
@@ -325,8 +502,10 @@ def _indicator_table(
     doc: UnitDocument, lang: Language, texts: _Texts, styles: Mapping[str, ParagraphStyle]
 ) -> list[Any]:
     rows = _indicator_rows(doc.unit)
-    story: list[Any] = [_Heading(lang.gettext("Indicators"), styles["h1"], 0, "indicators")]
-    story.append(_p(_rate_sentence(doc.unit, lang), styles["body"]))
+    story: list[Any] = _headed(
+        _Heading(lang.gettext("Indicators"), styles["h1"], 0, "indicators"),
+        _p(_rate_sentence(doc.unit, lang), styles["body"]),
+    )
     rate = doc.unit.rate
     story.append(
         _p(
@@ -352,25 +531,21 @@ def _indicator_table(
         lang.gettext("City council's annual target"),
         lang.gettext("Period"),
     ]
-    data: list[list[Any]] = [[_p(h, styles["cell_bold"]) for h in header]]
+    data: list[list[str | Paragraph]] = [[_p(h, styles["cell_bold"]) for h in header]]
     for row in rows:
         data.append(
             [
-                _p(_name(row.item.name, lang), styles["cell"]),
-                _p(texts.cell(row.total), styles["cell"]),
-                _p(texts.cell(row.men), styles["cell"]),
-                _p(texts.cell(row.women), styles["cell"]),
+                _name(row.item.name, lang),
+                texts.cell(row.total),
+                texts.cell(row.men),
+                texts.cell(row.women),
                 texts.cell(row.previous, counts=False),
-                _p(texts.target(row.arsmal), styles["cell"]),
-                _p(texts.target(row.kf_arsmal), styles["cell"]),
+                texts.target(row.arsmal),
+                texts.target(row.kf_arsmal),
                 str(doc.facts.period),
             ]
         )
-    widths = (44, 24, 22, 22, 18, 14, 15, 14)
-    scale = FRAME_WIDTH / (sum(widths) * mm)
-    table = Table(data, colWidths=[w * mm * scale for w in widths], repeatRows=1)
-    table.setStyle(_table_style())
-    story.append(table)
+    story.append(_table(data, (44, 24, 22, 22, 18, 14, 15, 14), styles))
     story.append(Spacer(1, 2 * mm))
     story.append(_p(_footnote(doc, lang), styles["small"]))
     return story
@@ -426,10 +601,10 @@ def _comparison(
             lang.gettext("Previous period (%(period)s)", period=doc.facts.previous_period)
         )
         widths.append(24.0)
-    data: list[list[Any]] = [[_p(h, styles["cell_bold"]) for h in header]]
+    data: list[list[str | Paragraph]] = [[_p(h, styles["cell_bold"]) for h in header]]
     for row in rows:
-        line = [
-            _p(row_label(row.item, lang.code), styles["cell"]),
+        line: list[str | Paragraph] = [
+            row_label(row.item, lang.code),
             texts.cell(row.total),
             texts.interval(row.total),
         ]
@@ -439,22 +614,21 @@ def _comparison(
         if has_previous:
             line.append(texts.cell(row.previous, counts=False))
         data.append(line)
-    scale = FRAME_WIDTH / (sum(widths) * mm)
-    table = Table(data, colWidths=[w * mm * scale for w in widths], repeatRows=1)
-    table.setStyle(_table_style())
     return [
         CondPageBreak(60 * mm),
-        _Heading(lang.gettext("Comparison"), styles["h1"], 0, "comparison"),
-        _p(
-            lang.gettext(
-                "The unit's result beside the whole organisation's and the previous period's, "
-                "with the 95 % interval: with few answers the true share can lie far from the "
-                "result."
+        *_headed(
+            _Heading(lang.gettext("Comparison"), styles["h1"], 0, "comparison"),
+            _p(
+                lang.gettext(
+                    "The unit's result beside the whole organisation's and the previous "
+                    "period's, with the 95 % interval: with few answers the true share can lie "
+                    "far from the result."
+                ),
+                styles["body"],
             ),
-            styles["body"],
         ),
         Spacer(1, 2 * mm),
-        table,
+        _table(data, widths, styles),
     ]
 
 
@@ -512,13 +686,16 @@ def _charts(
     labels = (lang.gettext("Everyone"), lang.gettext("Men"), lang.gettext("Women"))
     story: list[Any] = [
         CondPageBreak(80 * mm),
-        _Heading(lang.gettext("Results by gender"), styles["h1"], 0, "charts"),
-        _p(
-            lang.gettext(
-                "Each bar is the share of valid answers that were positive; the frame is 100 %. "
-                "Everyone includes those who did not give their gender as man or woman."
+        *_headed(
+            _Heading(lang.gettext("Results by gender"), styles["h1"], 0, "charts"),
+            _p(
+                lang.gettext(
+                    "Each bar is the share of valid answers that were positive; the frame is "
+                    "100 %. Everyone includes those who did not give their gender as man or "
+                    "woman."
+                ),
+                styles["body"],
             ),
-            styles["body"],
         ),
         Spacer(1, 3 * mm),
     ]
@@ -544,15 +721,17 @@ def _distributions(
         return []
     story: list[Any] = [
         CondPageBreak(80 * mm),
-        _Heading(lang.gettext("Answers to each question"), styles["h1"], 0, "questions"),
-        _p(
-            lang.gettext(
-                'How the valid answers to each question were spread. "Don\'t know" and skipped '
-                "questions are not valid answers. A question with fewer than %(n)s valid answers "
-                "is not shown.",
-                n=doc.threshold,
+        *_headed(
+            _Heading(lang.gettext("Answers to each question"), styles["h1"], 0, "questions"),
+            _p(
+                lang.gettext(
+                    'How the valid answers to each question were spread. "Don\'t know" and '
+                    "skipped questions are not valid answers. A question with fewer than %(n)s "
+                    "valid answers is not shown.",
+                    n=doc.threshold,
+                ),
+                styles["body"],
             ),
-            styles["body"],
         ),
     ]
     by_area: dict[str | None, list[Row]] = {}
@@ -565,23 +744,21 @@ def _distributions(
         _p(lang.gettext("Men"), styles["cell_bold"]),
         _p(lang.gettext("Women"), styles["cell_bold"]),
     ]
-    widths = (40, 44, 32, 28, 28)
-    scale = FRAME_WIDTH / (sum(widths) * mm)
     for number, (area, rows) in enumerate(by_area.items()):
         title = doc.areas.get(area or "", area or lang.gettext("Other questions"))
-        data: list[list[Any]] = [header]
+        data: list[list[str | Paragraph]] = [header]
         for row in rows:
             data.append(
                 [
-                    _p(_name(row.item.name, lang), styles["cell"]),
+                    _name(row.item.name, lang),
                     _spread(row, lang, texts),
                     texts.cell(row.total),
                     texts.cell(row.men),
                     texts.cell(row.women),
                 ]
             )
-        table = Table(data, colWidths=[w * mm * scale for w in widths], repeatRows=1)
-        table.setStyle(_table_style())
+        table = _table(data, (40, 44, 32, 28, 28), styles)
+        # The area on one page when it fits; else it starts on the next (KeepTogether).
         story.append(
             KeepTogether(
                 [_Heading(title, styles["h2"], 1, f"area-{number}"), table, Spacer(1, 2 * mm)]
@@ -607,7 +784,8 @@ def _spread(row: Row, lang: Language, texts: _Texts) -> str:
     for option in row.item.options:
         count = row.distribution.get(option, 0)
         label = _name(row.item.option_labels.get(option, {}), lang) or option
-        mark = "✓ " if option == row.item.positive else "   "
+        # No-break spaces: the mark stays with its label, and a wrapped cell keeps the indent.
+        mark = "✓\u00a0" if option == row.item.positive else "\u00a0" * 3
         share = lang.percent(count, valid, decimals=texts.decimals)
         lines.append(f"{mark}{label} {lang.number(count)} ({share})")
     return "\n".join(lines)
@@ -624,20 +802,19 @@ def _children(
     if headline is not None:
         header.append(_name(headline.name, lang))
         widths.append(50.0)
-    data: list[list[Any]] = [[_p(h, styles["cell_bold"]) for h in header]]
+    data: list[list[str | Paragraph]] = [[_p(h, styles["cell_bold"]) for h in header]]
     for child in doc.children:
-        line = [_p(child.name, styles["cell"]), _p(texts.rate(child.rate.total), styles["cell"])]
+        line: list[str | Paragraph] = [child.name, texts.rate(child.rate.total)]
         if headline is not None:
             row = next((r for r in child.rows if r.item.key == headline.key), None)
-            line.append(_p(texts.cell(row.total if row else None), styles["cell"]))
+            line.append(texts.cell(row.total if row else None))
         data.append(line)
-    scale = FRAME_WIDTH / (sum(widths) * mm)
-    table = Table(data, colWidths=[w * mm * scale for w in widths], repeatRows=1)
-    table.setStyle(_table_style())
     return [
         CondPageBreak(50 * mm),
-        _Heading(lang.gettext("Units below"), styles["h1"], 0, "children"),
-        table,
+        *_headed(
+            _Heading(lang.gettext("Units below"), styles["h1"], 0, "children"),
+            _table(data, widths, styles),
+        ),
     ]
 
 
@@ -648,18 +825,19 @@ def _analysis(doc: UnitDocument, lang: Language, styles: Mapping[str, ParagraphS
         return []
     story: list[Any] = [
         CondPageBreak(50 * mm),
-        _Heading(lang.gettext("Analysis: starter text"), styles["h1"], 0, "analysis"),
-        _p(
-            lang.gettext(
-                "A starting point for the annual report's analysis, written from the figures "
-                "above. Add what the unit knows about why."
+        *_headed(
+            _Heading(lang.gettext("Analysis: starter text"), styles["h1"], 0, "analysis"),
+            _p(
+                lang.gettext(
+                    "A starting point for the annual report's analysis, written from the "
+                    "figures above. Add what the unit knows about why."
+                ),
+                styles["small"],
             ),
-            styles["small"],
         ),
     ]
     for row, text in texts:
-        story.append(_p(_name(row.item.name, lang), styles["h2"]))
-        story.append(_p(text, styles["body"]))
+        story += _headed(_p(_name(row.item.name, lang), styles["h2"]), _p(text, styles["body"]))
     return story
 
 
@@ -707,13 +885,14 @@ def _method(doc: UnitDocument, lang: Language, styles: Mapping[str, ParagraphSty
                 period=doc.facts.previous_period,
             )
         )
+    bullets = [_p("• " + note, styles["body"]) for note in notes]
     story: list[Any] = [
         CondPageBreak(60 * mm),
-        _Heading(lang.gettext("Method"), styles["h1"], 0, "method"),
+        *_headed(_Heading(lang.gettext("Method"), styles["h1"], 0, "method"), bullets[0]),
     ]
-    for note in notes:
-        story.append(_p("• " + note, styles["body"]))
-        story.append(Spacer(1, 1.5 * mm))
+    for bullet in bullets[1:]:
+        story += [Spacer(1, 1.5 * mm), bullet]
+    story.append(Spacer(1, 1.5 * mm))
     return story
 
 
@@ -759,7 +938,13 @@ def render_unit_report(document: UnitDocument, lang: Language) -> bytes:
         canvas.restoreState()
 
     frame = Frame(
-        MARGIN, MARGIN + 4 * mm, FRAME_WIDTH, PAGE_HEIGHT - 2 * MARGIN - 4 * mm, id="body"
+        MARGIN,
+        MARGIN + 4 * mm,
+        FRAME_WIDTH,
+        PAGE_HEIGHT - 2 * MARGIN - 4 * mm,
+        leftPadding=FRAME_PADDING,
+        rightPadding=FRAME_PADDING,
+        id="body",
     )
     pdf.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])
     story: list[Any] = []
