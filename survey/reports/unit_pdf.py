@@ -345,15 +345,17 @@ class _Texts:
             return ""
         if cell.suppressed or cell.positive is None or not cell.valid:
             return self.withheld
+        # No-break spaces inside "(85 av 95) *": a narrow column breaks the cell after the
+        # percentage, never inside the counts, so "89 %" sits above "(85 av 95)".
         text = self.percent(cell)
         if counts:
             text += " " + self.lang.gettext(
                 "(%(positive)s of %(valid)s)",
                 positive=self.lang.number(cell.positive),
                 valid=self.lang.number(cell.valid),
-            )
+            ).replace(" ", "\u00a0")
         if cell.small_n:
-            text += " *"
+            text += "\u00a0*"
         return text
 
     def interval(self, cell: Cell) -> str:

@@ -9,6 +9,7 @@ take them, so no database or app is needed.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -232,6 +233,40 @@ def test_no_text_crosses_a_rule_or_the_margin(code: str) -> None:
     # Every column is as wide as its widest word: a long word moves whole to the next line
     # rather than being cut across two.
     assert cut_words(pdf) == []
+
+
+@pytest.mark.parametrize("code", ["sv", "en"])
+def test_a_figure_breaks_after_its_percentage_never_inside_its_counts(code: str) -> None:
+    """ "67 %" over "(10 av 15) *" in a narrow column, never "67 % (10 av" over "15) *": each
+    word of "(10 av 15)" is followed by the next on the same line, a space's width on."""
+    lang = catalogue_language(code)
+    pdf = render_unit_report(unit_document(lang), lang)
+    of = "av" if code == "sv" else "of"
+    checked = 0
+    broken = []
+    for number, page in enumerate(_pages(pdf), start=1):
+        words = page.extract_words()
+
+        def next_on_line(word, pattern, words=words):  # type: ignore[no-untyped-def]
+            return next(
+                (
+                    other
+                    for other in words
+                    if re.fullmatch(pattern, other["text"])
+                    and abs(other["top"] - word["top"]) < 1
+                    and 0 <= other["x0"] - word["x1"] < 6
+                ),
+                None,
+            )
+
+        for word in words:
+            if re.fullmatch(r"\(\d+", word["text"]) and not next_on_line(word, r"%\).*"):
+                checked += 1
+                middle = next_on_line(word, of)
+                if middle is None or next_on_line(middle, r"\d+\)") is None:
+                    broken.append((number, word["text"], round(word["x0"]), round(word["top"])))
+    assert checked > 20
+    assert broken == []
 
 
 #: Wider than the page beside the table's other columns at 8 pt: 110 and 210 letters.
