@@ -901,6 +901,15 @@ def _method(doc: UnitDocument, lang: Language, styles: Mapping[str, ParagraphSty
 # --- the document --------------------------------------------------------------------------
 
 
+def _fitted(name: str, tail: str, width: float, font: str, size: float) -> str:
+    """`name + tail`, the name cut short with "…" so that the whole is at most `width` wide."""
+    if stringWidth(name + tail, font, size) <= width:
+        return name + tail
+    while name and stringWidth(name.rstrip() + "…" + tail, font, size) > width:
+        name = name[:-1]
+    return name.rstrip() + "…" + tail
+
+
 def render_unit_report(document: UnitDocument, lang: Language) -> bytes:
     """The unit's report as PDF bytes (A4, embedded fonts, outline, title and language)."""
     register_fonts()
@@ -924,10 +933,14 @@ def render_unit_report(document: UnitDocument, lang: Language) -> bytes:
         lang=lang.code,
         initialFontName=REGULAR,
     )
-    footer = f"{document.unit.name} · {document.facts.code}"
+    tail = f" · {document.facts.code}"
     if is_preliminary(document.status):
-        footer += " · " + lang.gettext("preliminary")
+        tail += " · " + lang.gettext("preliminary")
     page_word = lang.gettext("Page")
+    # The footer shares its line with "Sida 999": a unit name too long for the rest of it is
+    # shortened with "…" (the cover gives it whole), never run into the page number.
+    room = FRAME_WIDTH - stringWidth(f"{page_word} 999", REGULAR, 7.5) - 6 * mm
+    footer = _fitted(document.unit.name, tail, room, REGULAR, 7.5)
 
     def decorate(canvas: Any, template: Any) -> None:
         canvas.saveState()

@@ -371,3 +371,29 @@ def test_an_area_heading_stays_with_its_first_block(code: str) -> None:
                 orphans.append((first_area_blocks, page, text))
         assert crossings(pdf, EASY_READ_MARGIN) == []
     assert orphans == []
+
+
+@pytest.mark.parametrize("code", ["sv", "en"])
+def test_the_footer_of_a_long_name_stops_short_of_the_page_number(code: str) -> None:
+    """A unit name as long as a line is shortened with "…" in the footer (the cover gives it
+    whole); the footer never runs into "Sida N" nor past the margin."""
+    lang = catalogue_language(code)
+    name = "Stadsdelsförvaltningens gemensamma dagliga verksamhet för arbete och sysselsättning"
+    document = unit_document(lang)
+    document = replace(document, unit=replace(document.unit, name=f"{name} {name}"))
+    pdf = render_unit_report(document, lang)
+    page_word = "Sida" if code == "sv" else "Page"
+    pages = 0
+    for page in _pages(pdf):
+        pages += 1
+        bottom = [w for w in page.extract_words() if w["top"] > page.height - MARGIN]
+        number = next((w for w in bottom if w["text"] == page_word), None)
+        assert number is not None, f"the footer ran into the page number: {bottom}"
+        footer = [w for w in bottom if w["x1"] < number["x0"]]
+        assert footer
+        assert footer[0]["x0"] >= MARGIN - TOLERANCE
+        assert max(w["x1"] for w in footer) < number["x0"] - 10
+        text = " ".join(w["text"] for w in footer)
+        assert "…" in text
+        assert text.endswith("DV-2026 · preliminär" if code == "sv" else "DV-2026 · preliminary")
+    assert pages >= 3
