@@ -66,7 +66,8 @@ def write_folder(output: Path, files: Iterable[tuple[str, Callable[[], bytes]]])
     The files are made in a hidden folder first; a new `output` is that folder renamed, an
     existing one gets the finished files moved in (same file system, so each move is a
     rename). An error or an interruption on the way removes the hidden folder and leaves
-    `output` as it was. A name that is a folder or a link in `output` is refused first."""
+    `output` as it was. A name that is a folder, a link or a device in `output` is refused
+    (`refuse_unusual_target`) before its file is made."""
     parent = output.parent if str(output.parent) else Path(".")
     if output.is_symlink():
         fail(f"{output}: is a symbolic link; give a folder or a name ending in .zip")
@@ -84,9 +85,8 @@ def write_folder(output: Path, files: Iterable[tuple[str, Callable[[], bytes]]])
     try:
         umask = _umask()
         for name, make in files:
-            target = output / name
-            if exists and (target.is_symlink() or (target.exists() and not target.is_file())):
-                fail(f"{target}: is not a plain file; move it away or give another folder")
+            if exists:
+                refuse_unusual_target(output / name)
             path = staging / name
             path.write_bytes(make())
             os.chmod(path, 0o666 & ~umask)

@@ -30,10 +30,11 @@ from survey.queries.indicators import round_figures
 from survey.queries.report_files import ReportBuilder, write_round_zip
 from survey.settings import Settings
 
-# Names that say "one document": --all writes a folder or a ZIP, never one of these; and
-# --unit writes one PDF, never a ZIP or a workbook.
-NOT_A_FOLDER = frozenset({".pdf", ".xlsx", ".xls", ".csv", ".json", ".txt", ".html", ".ods"})
-NOT_ONE_PDF = frozenset({".zip", ".xlsx", ".xls", ".csv", ".json", ".txt", ".html", ".ods"})
+# Names of other kinds of document: --all writes a folder or a ZIP, never a PDF nor one of
+# these; --unit writes one PDF, never a ZIP nor one of these.
+OTHER_DOCUMENTS = frozenset({".xlsx", ".xls", ".ods", ".csv", ".json", ".txt", ".html"})
+NOT_A_FOLDER = OTHER_DOCUMENTS | {".pdf"}
+NOT_ONE_PDF = OTHER_DOCUMENTS | {".zip"}
 
 
 def register_report_cli(app: Flask) -> None:

@@ -34,6 +34,8 @@ from survey.reports.unit_pdf import UnitDocument, render_unit_report
 Progress = Callable[[int, int], None]
 _UNSAFE = re.compile(r'[\x00-\x1f<>:"/\\|?*]+')
 _NAME_LIMIT = 120
+#: zlib's level for the round's ZIP: PDFs are compressed already, so more gains little.
+_ZIP_LEVEL = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,16 +220,17 @@ def write_round_zip(
     total = len(planned)
 
     def entry(name: str) -> zipfile.ZipInfo:
+        # An entry given as ZipInfo takes neither the archive's compression nor its level.
         info = zipfile.ZipInfo(f"{folder}/{name}", date_time=local_now().timetuple()[:6])
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
         return info
 
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+    with zipfile.ZipFile(target, "w") as zf:
         for name, data in (extra or {}).items():
-            zf.writestr(entry(name), data, compresslevel=6)
+            zf.writestr(entry(name), data, compresslevel=_ZIP_LEVEL)
         for done, item in enumerate(planned, start=1):
-            zf.writestr(entry(item.filename), builder.pdf(item.node_id), compresslevel=6)
+            zf.writestr(entry(item.filename), builder.pdf(item.node_id), compresslevel=_ZIP_LEVEL)
             if progress is not None:
                 progress(done, total)
     return total
